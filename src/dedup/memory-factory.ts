@@ -1,0 +1,7 @@
+import { MemoryDedupStore } from "./memory.js";
+import type { DedupStoreFactory } from "./registry.js";
+
+export const memoryDedupFactory: DedupStoreFactory = {
+  name: "memory",
+  fromEnv: (env) => new MemoryDedupStore({ max: Number(env.DEDUP_MEMORY_MAX ?? 100_000) }),
+};

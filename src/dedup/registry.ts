@@ -1,0 +1,32 @@
+import type { Env } from "../queue/types.js";
+import type { DedupStore } from "./types.js";
+
+export interface DedupStoreFactory {
+  name: string;
+  fromEnv(env: Env): DedupStore | Promise<DedupStore>;
+}
+
+const STORES: Record<string, () => Promise<DedupStoreFactory>> = {
+  memory: async () => (await import("./memory-factory.js")).memoryDedupFactory,
+  sqlite: async () => (await import("./sqlite.js")).sqliteDedupFactory,
+  redis: async () => (await import("./redis.js")).redisDedupFactory,
+  nats: async () => (await import("./nats.js")).natsDedupFactory,
+};
+
+/** The store each backend shares state through by default, so several gateways agree on duplicates. */
+const DEFAULT_FOR_BACKEND: Record<string, (env: Env) => string> = {
+  memory: () => "memory",
+  sqlite: () => "sqlite",
+  redis: () => "redis",
+  nats: () => "nats",
+  rabbitmq: (env) => (env.REDIS_URL ? "redis" : "sqlite"),
+  slack: () => "sqlite",
+};
+
+/** DEDUP_STORE wins; else the store that matches the queue backend; plugins default to SQLite. */
+export async function resolveDedupStore(env: Env, backendName: string): Promise<DedupStore> {
+  const name = env.DEDUP_STORE?.trim() || DEFAULT_FOR_BACKEND[backendName]?.(env) || "sqlite";
+  const load = STORES[name];
+  if (!load) throw new Error(`unknown DEDUP_STORE "${name}"; available: ${Object.keys(STORES).join(", ")}`);
+  return (await load()).fromEnv(env);
+}

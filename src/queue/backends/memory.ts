@@ -1,0 +1,251 @@
+import { randomUUID } from "node:crypto";
+import type { Envelope } from "../../envelope/envelope.js";
+import { SettleOnce } from "../settle-once.js";
+import {
+  type ConsumeOptions,
+  type DeadLetter,
+  type Delivery,
+  type QueueBackend,
+  type QueueBackendFactory,
+  QueueClosedError,
+  type QueueStats,
+} from "../types.js";
+import { anySignal, Wakeup } from "../wakeup.js";
+
+interface Slot {
+  seq: number;
+  message: Envelope;
+  published_at: number;
+  attempt: number;
+  visibleAt: number;
+  leasedBy: string | null;
+}
+
+interface Group {
+  slots: Map<number, Slot>;
+  wakeup: Wakeup;
+}
+
+interface Topic {
+  nextSeq: number;
+  /** Every message still wanted by some group, or by groups not yet created. */
+  log: Map<number, { message: Envelope; published_at: number }>;
+  groups: Map<string, Group>;
+  dead: DeadLetter[];
+}
+
+const DEFAULT_LEASE_MS = 30_000;
+
+/**
+ * In-process queue for tests and development. Not durable: everything is lost when the process exits.
+ * Same semantics as the durable backends otherwise: groups, leases, delayed retry, dead letters.
+ */
+export class MemoryQueue implements QueueBackend {
+  readonly name = "memory";
+  readonly durable = false;
+  private readonly topics = new Map<string, Topic>();
+  private readonly closing = new AbortController();
+
+  private topic(name: string): Topic {
+    let t = this.topics.get(name);
+    if (!t) {
+      t = { nextSeq: 1, log: new Map(), groups: new Map(), dead: [] };
+      this.topics.set(name, t);
+    }
+    return t;
+  }
+
+  private group(topic: Topic, name: string): Group {
+    let g = topic.groups.get(name);
+    if (!g) {
+      // A new group starts with every message the topic still holds.
+      g = { slots: new Map(), wakeup: new Wakeup() };
+      for (const [seq, entry] of topic.log) g.slots.set(seq, this.slot(seq, entry.message, entry.published_at));
+      topic.groups.set(name, g);
+    }
+    return g;
+  }
+
+  private slot(seq: number, message: Envelope, published_at: number): Slot {
+    return { seq, message, published_at, attempt: 0, visibleAt: 0, leasedBy: null };
+  }
+
+  async publish(topicName: string, message: Envelope): Promise<string> {
+    if (this.closing.signal.aborted) throw new QueueClosedError(this.name);
+    const topic = this.topic(topicName);
+    const seq = topic.nextSeq++;
+    const published_at = Date.now();
+    const copy = structuredClone(message);
+    topic.log.set(seq, { message: copy, published_at });
+    for (const g of topic.groups.values()) {
+      g.slots.set(seq, this.slot(seq, copy, published_at));
+      g.wakeup.notify();
+    }
+    return String(seq);
+  }
+
+  async *consume(topicName: string, options: ConsumeOptions): AsyncGenerator<Delivery> {
+    if (this.closing.signal.aborted) return;
+    const topic = this.topic(topicName);
+    const group = this.group(topic, options.group);
+    const consumer = options.consumer ?? randomUUID();
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    const signal = anySignal(options.signal, this.closing.signal);
+    const held = new Map<number, SettleOnce>();
+    try {
+      while (!signal.aborted) {
+        const now = Date.now();
+        let next: Slot | undefined;
+        let soonest = Number.POSITIVE_INFINITY;
+        for (const slot of group.slots.values()) {
+          // Ready, a delayed retry whose time came, or a lease that expired.
+          if (slot.visibleAt <= now) {
+            next = slot;
+            break;
+          }
+          soonest = Math.min(soonest, slot.visibleAt);
+        }
+        if (!next) {
+          await group.wakeup.sleep(soonest - now, signal);
+          continue;
+        }
+        next.attempt += 1;
+        next.leasedBy = consumer;
+        next.visibleAt = now + leaseMs;
+        const once = new SettleOnce();
+        held.set(next.seq, once);
+        yield this.delivery(topicName, topic, group, next, once, leaseMs, () => held.delete(next.seq));
+      }
+    } finally {
+      // Hand back what this consumer still holds, so the group gets it at once.
+      for (const [seq, once] of held) {
+        await once.run(() => {
+          const slot = group.slots.get(seq);
+          if (slot && slot.leasedBy === consumer) {
+            slot.leasedBy = null;
+            slot.visibleAt = 0;
+          }
+        });
+      }
+      group.wakeup.notify();
+    }
+  }
+
+  private delivery(
+    topicName: string,
+    topic: Topic,
+    group: Group,
+    slot: Slot,
+    once: SettleOnce,
+    leaseMs: number,
+    forget: () => void,
+  ): Delivery {
+    const attempt = slot.attempt;
+    const owner = slot.leasedBy;
+    // A lease that expired and went to another consumer is no longer ours to settle.
+    const stillOurs = (): boolean => group.slots.get(slot.seq) === slot && slot.leasedBy === owner && slot.attempt === attempt;
+    const remove = (): void => {
+      forget();
+      if (!stillOurs()) return;
+      group.slots.delete(slot.seq);
+      this.forgetIfDone(topic, slot.seq);
+    };
+    return {
+      id: String(slot.seq),
+      topic: topicName,
+      message: slot.message,
+      attempt,
+      ack: () => once.run(remove),
+      retry: (delayMs) =>
+        once.run(() => {
+          forget();
+          if (!stillOurs()) return;
+          slot.leasedBy = null;
+          slot.visibleAt = Date.now() + Math.max(0, delayMs);
+          group.wakeup.notify();
+        }),
+      deadLetter: (reason) =>
+        once.run(() => {
+          if (stillOurs()) {
+            topic.dead.push({
+              id: randomUUID(),
+              topic: topicName,
+              group: this.groupName(topic, group),
+              message: slot.message,
+              reason,
+              attempts: attempt,
+              dead_at: Date.now(),
+            });
+          }
+          remove();
+        }),
+      extend: async () => {
+        if (!once.isSettled && stillOurs()) slot.visibleAt = Date.now() + leaseMs;
+      },
+    };
+  }
+
+  private groupName(topic: Topic, group: Group): string | null {
+    for (const [name, g] of topic.groups) if (g === group) return name;
+    return null;
+  }
+
+  private forgetIfDone(topic: Topic, seq: number): void {
+    for (const g of topic.groups.values()) if (g.slots.has(seq)) return;
+    topic.log.delete(seq);
+  }
+
+  async listDeadLetters(topicName: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
+    return this.topic(topicName).dead.slice(0, options.limit ?? 100);
+  }
+
+  async replayDeadLetters(topicName: string, options: { ids?: string[] } = {}): Promise<number> {
+    const topic = this.topic(topicName);
+    const chosen = this.take(topic, options.ids);
+    for (const dead of chosen) {
+      if (dead.group === null) {
+        await this.publish(topicName, dead.message);
+        continue;
+      }
+      const group = this.group(topic, dead.group);
+      const seq = topic.nextSeq++;
+      const published_at = Date.now();
+      topic.log.set(seq, { message: dead.message, published_at });
+      group.slots.set(seq, this.slot(seq, dead.message, published_at));
+      group.wakeup.notify();
+    }
+    return chosen.length;
+  }
+
+  async purgeDeadLetters(topicName: string, options: { ids?: string[] } = {}): Promise<number> {
+    return this.take(this.topic(topicName), options.ids).length;
+  }
+
+  private take(topic: Topic, ids: string[] | undefined): DeadLetter[] {
+    const wanted = ids ? new Set(ids) : null;
+    const chosen = topic.dead.filter((d) => !wanted || wanted.has(d.id));
+    topic.dead = topic.dead.filter((d) => !chosen.includes(d));
+    return chosen;
+  }
+
+  async ping(): Promise<void> {
+    if (this.closing.signal.aborted) throw new QueueClosedError(this.name);
+  }
+
+  async stats(topicName: string, groupName: string): Promise<QueueStats> {
+    const group = this.topics.get(topicName)?.groups.get(groupName);
+    let oldest: number | null = null;
+    for (const slot of group?.slots.values() ?? []) oldest = Math.min(oldest ?? slot.published_at, slot.published_at);
+    return { depth: group?.slots.size ?? 0, oldestAgeMs: oldest === null ? null : Date.now() - oldest };
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+  }
+}
+
+export const memoryBackend: QueueBackendFactory = {
+  name: "memory",
+  description: "in-process, NOT durable (tests and development)",
+  fromEnv: () => new MemoryQueue(),
+};

@@ -1,0 +1,89 @@
+import type { Envelope } from "../envelope/envelope.js";
+
+/** One leased message. Exactly one of ack / retry / deadLetter settles it; later calls are no-ops. */
+export interface Delivery<M = Envelope> {
+  /** The backend's id for this message (stream id, row id, sequence...). */
+  readonly id: string;
+  readonly topic: string;
+  readonly message: M;
+  /** 1 on the first delivery, incremented on every redelivery (retry or lease expiry) in this group. */
+  readonly attempt: number;
+  /** Done: the message will not be delivered to this group again. */
+  ack(): Promise<void>;
+  /** Hand it back to be delivered again (to any consumer of the group) after `delayMs`. */
+  retry(delayMs: number, error?: string): Promise<void>;
+  /** Move it to `<topic>.dlq` with the reason; it leaves the group's queue. */
+  deadLetter(reason: string): Promise<void>;
+  /** Keep the lease alive while a long handler runs (JetStream's working(), a lease bump elsewhere). */
+  extend(): Promise<void>;
+}
+
+export interface ConsumeOptions {
+  /** Consumer group: every group gets every message; inside a group one consumer holds a message at a time. */
+  group: string;
+  /** This consumer's name inside the group (stable across restarts where the backend uses it). */
+  consumer?: string;
+  /** Aborting stops leasing; deliveries not yet settled are handed back at once. */
+  signal?: AbortSignal;
+  /** How long a leased message stays invisible to the group before it is redelivered. */
+  leaseMs?: number;
+  /** Upper bound on deliveries leased but not yet settled by this consumer. */
+  prefetch?: number;
+}
+
+export interface DeadLetter<M = Envelope> {
+  /** Id inside the dead-letter queue (used by replay and purge). */
+  id: string;
+  /** The topic the message came from (the DLQ is `<topic>.dlq`). */
+  topic: string;
+  group: string | null;
+  message: M;
+  reason: string;
+  attempts: number;
+  /** Milliseconds since the epoch. */
+  dead_at: number;
+}
+
+export interface QueueStats {
+  /** Messages not yet acked by the group (ready, delayed or leased). */
+  depth: number;
+  /** Age in ms of the oldest such message, or null when there is none. */
+  oldestAgeMs: number | null;
+}
+
+export interface QueueBackend {
+  readonly name: string;
+  /** False only for the in-memory backend: it says so at start. */
+  readonly durable: boolean;
+  /** Resolves with the message id once the message is durable; rejects otherwise. Fails after close(). */
+  publish(topic: string, message: Envelope): Promise<string>;
+  consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery>;
+  listDeadLetters(topic: string, options?: { limit?: number }): Promise<DeadLetter[]>;
+  /** Moves dead letters (all, or those ids) back to the queue for their group; resolves with the count. */
+  replayDeadLetters(topic: string, options?: { ids?: string[] }): Promise<number>;
+  purgeDeadLetters(topic: string, options?: { ids?: string[] }): Promise<number>;
+  /** Rejects when the backend cannot be reached (readiness). */
+  ping(): Promise<void>;
+  stats(topic: string, group: string): Promise<QueueStats>;
+  /** Stops every consumer (their iterators end), hands back unsettled deliveries, releases connections. */
+  close(): Promise<void>;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** What a built-in backend module or a plugin exports. */
+export interface QueueBackendFactory {
+  name: string;
+  /** One line for `--help` and for the "unknown backend" error. */
+  description?: string;
+  fromEnv(env: Env): QueueBackend | Promise<QueueBackend>;
+}
+
+export const dlqTopic = (topic: string): string => `${topic}.dlq`;
+
+export class QueueClosedError extends Error {
+  constructor(name: string) {
+    super(`${name} queue backend is closed`);
+    this.name = "QueueClosedError";
+  }
+}
