@@ -57,6 +57,13 @@ export interface QueueBackend {
   readonly durable: boolean;
   /** Resolves with the message id once the message is durable; rejects otherwise. Fails after close(). */
   publish(topic: string, message: Envelope): Promise<string>;
+  /**
+   * Optional fast path for ingress: publish unless a message with the same `message.id` was published
+   * to this topic within `dedupTtlSeconds`, as one atomic step (one SQLite transaction, one Redis
+   * script, JetStream's Nats-Msg-Id window). Resolves with the id, or null for a duplicate. Backends
+   * without it get the generic claim -> publish -> confirm through a DedupStore.
+   */
+  publishOnce?(topic: string, message: Envelope, dedupTtlSeconds: number): Promise<string | null>;
   consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery>;
   listDeadLetters(topic: string, options?: { limit?: number }): Promise<DeadLetter[]>;
   /** Moves dead letters (all, or those ids) back to the queue for their group; resolves with the count. */

@@ -382,3 +382,45 @@ export function dedupStoreContract(options: DedupContractOptions): void {
     });
   });
 }
+
+/** For backends with publishOnce(): the same id is published once within the TTL, atomically. */
+export function publishOnceContract(options: QueueContractOptions): void {
+  describe(`QueueBackend.publishOnce contract: ${options.name}`, () => {
+    const opened: QueueBackend[] = [];
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((b) => b.close().catch(() => {})));
+    });
+    const open = async () => {
+      const b = await options.create();
+      opened.push(b);
+      if (!b.publishOnce) throw new Error(`${options.name} has no publishOnce()`);
+      return b as QueueBackend & Required<Pick<QueueBackend, "publishOnce">>;
+    };
+
+    it("publishes an id once; concurrent and later copies are duplicates", async () => {
+      const q = await open();
+      const topic = uniqueTopic();
+      const envelope = sampleEnvelope();
+      const results = await Promise.all(Array.from({ length: 8 }, () => q.publishOnce(topic, envelope, 60)));
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+      expect(await q.publishOnce(topic, envelope, 60)).toBeNull();
+      const c = new DeliveryCollector(q, topic, { group: "g" });
+      try {
+        const d = await c.next(5000);
+        expect(d.message.id).toBe(envelope.id);
+        await d.ack();
+        expect(await c.poll(500)).toBeNull();
+      } finally {
+        await c.stop();
+      }
+    });
+
+    it("different ids are all published", async () => {
+      const q = await open();
+      const topic = uniqueTopic();
+      const ids = await Promise.all(Array.from({ length: 5 }, () => q.publishOnce(topic, sampleEnvelope(), 60)));
+      expect(ids.every((id) => typeof id === "string")).toBe(true);
+      expect((await q.stats(topic, "fresh-group")).depth).toBeGreaterThanOrEqual(0);
+    });
+  });
+}
