@@ -1,0 +1,190 @@
+import type { Envelope } from "../envelope/envelope.js";
+import type { Handler } from "./context.js";
+import { type PayloadFor, type RouteName, SUBSCRIPTION_BY_CHANNEL_TYPE } from "./payloads.js";
+
+export interface RouteOptions {
+  /** Lower runs first; ties run in registration order. Default 0. */
+  priority?: number;
+  /** Per-handler timeout in ms (default: the worker's). */
+  timeoutMs?: number;
+  /**
+   * A stable name for this handler's processed-marker. Default `<route>#<n>` (the n-th handler
+   * registered on that route), stable as long as the module registers handlers in the same order.
+   */
+  id?: string;
+  /** Claim the work through a named lock before running (for example "slack": Slack itself arbitrates). */
+  claim?: string;
+}
+
+export interface Route {
+  name: string;
+  /** Key of this handler's processed-marker. */
+  id: string;
+  handler: Handler<never>;
+  priority: number;
+  order: number;
+  timeoutMs: number | undefined;
+  claim: string | undefined;
+  fallback: boolean;
+}
+
+const ROUTER_BRAND = Symbol.for("slackline.router");
+
+/** The payload a matched handler receives: the inner event, the interaction payload or the command form. */
+export function payloadOf(envelope: Envelope): unknown {
+  const body = envelope.body as Record<string, unknown>;
+  if (envelope.kind === "event" && body.type === "event_callback") return body.event;
+  return body;
+}
+
+/** Every route name that an envelope answers to, most specific last. */
+export function routeNamesOf(envelope: Envelope): string[] {
+  const body = envelope.body as Record<string, unknown>;
+  if (envelope.kind === "command") return typeof body.command === "string" ? [body.command] : [];
+  if (envelope.kind === "interaction") return typeof body.type === "string" ? [body.type] : [];
+  // Events API: route on the inner event's type, never on the envelope's own "event_callback".
+  const event = body.type === "event_callback" ? (body.event as Record<string, unknown> | undefined) : body;
+  const type = event?.type;
+  if (typeof type !== "string") return ["*"];
+  const names = ["*", type];
+  if (typeof event?.subtype === "string") names.push(`${type}.${event.subtype}`);
+  if (type === "message" && typeof event?.channel_type === "string") {
+    const subscription = SUBSCRIPTION_BY_CHANNEL_TYPE[event.channel_type];
+    if (subscription) names.push(subscription);
+  }
+  return names;
+}
+
+/**
+ * Maps route names to handlers. Two styles over one table: `router.on("app_mention", fn)` and
+ * `router.use(classOrInstance)` whose `onAppMention`-style methods become routes.
+ */
+export class Router {
+  readonly [ROUTER_BRAND] = true;
+  private readonly routes: Route[] = [];
+  private readonly byName = new Map<string, Route[]>();
+  private readonly fallbacks: Route[] = [];
+  private order = 0;
+
+  static isRouter(value: unknown): value is Router {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[ROUTER_BRAND] === true;
+  }
+
+  on<N extends RouteName>(name: N, handler: Handler<PayloadFor<N>>, options: RouteOptions = {}): this {
+    if (typeof name !== "string" || name.length === 0) throw new TypeError("a route name is required");
+    if (typeof handler !== "function") throw new TypeError(`the handler for "${name}" is not a function`);
+    this.add(name, handler as Handler<never>, options, false);
+    return this;
+  }
+
+  /** Runs for an envelope that no other route matched. */
+  onUnknown(handler: Handler<unknown>, options: RouteOptions = {}): this {
+    this.add("unknown", handler as Handler<never>, options, true);
+    return this;
+  }
+
+  message(handler: Handler<PayloadFor<"message">>, options?: RouteOptions): this {
+    return this.on("message", handler, options);
+  }
+  appMention(handler: Handler<PayloadFor<"app_mention">>, options?: RouteOptions): this {
+    return this.on("app_mention", handler, options);
+  }
+  reactionAdded(handler: Handler<PayloadFor<"reaction_added">>, options?: RouteOptions): this {
+    return this.on("reaction_added", handler, options);
+  }
+  action(handler: Handler<PayloadFor<"block_actions">>, options?: RouteOptions): this {
+    return this.on("block_actions", handler, options);
+  }
+  viewSubmission(handler: Handler<PayloadFor<"view_submission">>, options?: RouteOptions): this {
+    return this.on("view_submission", handler, options);
+  }
+  shortcut(handler: Handler<PayloadFor<"shortcut">>, options?: RouteOptions): this {
+    return this.on("shortcut", handler, options);
+  }
+  command<C extends `/${string}`>(command: C, handler: Handler<PayloadFor<C>>, options?: RouteOptions): this {
+    return this.on(command, handler, options);
+  }
+  /** Every Events API event. */
+  any(handler: Handler<PayloadFor<"*">>, options?: RouteOptions): this {
+    return this.on("*", handler, options);
+  }
+
+  /**
+   * Registers a handler class (instantiated with no arguments) or instance: `onAppMention` handles
+   * app_mention, `onMessage__BotMessage` message.bot_message, `onMessage__Im` message.im,
+   * `onBlockActions` block_actions, `onUnknown` whatever nothing else matched.
+   */
+  use(target: object | (new () => object)): this {
+    const instance = typeof target === "function" ? new (target as new () => object)() : target;
+    for (const method of handlerMethodNames(instance)) {
+      const fn = (instance as Record<string, Handler<never>>)[method]!.bind(instance);
+      if (method === "onUnknown") this.onUnknown(fn as Handler<unknown>, { id: `class:${method}` });
+      else this.add(routeNameOfMethod(method), fn, { id: `class:${method}` }, false);
+    }
+    return this;
+  }
+
+  /** The handlers an envelope runs, in order: priority, then registration. */
+  match(envelope: Envelope): Route[] {
+    const matched: Route[] = [];
+    for (const name of routeNamesOf(envelope)) {
+      const routes = this.byName.get(name);
+      if (routes) matched.push(...routes);
+    }
+    if (matched.length === 0) return [...this.fallbacks];
+    return matched.sort((a, b) => a.priority - b.priority || a.order - b.order);
+  }
+
+  get size(): number {
+    return this.routes.length;
+  }
+
+  /** Route names registered, for the start-up log. */
+  names(): string[] {
+    return [...new Set(this.routes.map((r) => r.name))];
+  }
+
+  private add(name: string, handler: Handler<never>, options: RouteOptions, fallback: boolean): void {
+    const sameName = this.routes.filter((r) => r.name === name).length;
+    const route: Route = {
+      name,
+      id: options.id ?? `${name}#${sameName}`,
+      handler,
+      priority: options.priority ?? 0,
+      order: this.order++,
+      timeoutMs: options.timeoutMs,
+      claim: options.claim,
+      fallback,
+    };
+    if (this.routes.some((r) => r.id === route.id)) throw new Error(`two handlers share the id "${route.id}"`);
+    this.routes.push(route);
+    if (fallback) {
+      this.fallbacks.push(route);
+      return;
+    }
+    const list = this.byName.get(name) ?? [];
+    list.push(route);
+    this.byName.set(name, list);
+  }
+}
+
+function handlerMethodNames(instance: object): string[] {
+  const names = new Set<string>();
+  for (let proto = instance; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (/^on[A-Z]/.test(name) && typeof (instance as Record<string, unknown>)[name] === "function") names.add(name);
+    }
+  }
+  return [...names];
+}
+
+const snake = (camel: string): string =>
+  camel
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/^_/, "")
+    .toLowerCase();
+
+/** `onAppMention` -> app_mention; `onMessage__BotMessage` -> message.bot_message. */
+export function routeNameOfMethod(method: string): string {
+  return method.slice(2).split("__").map(snake).join(".");
+}

@@ -1,0 +1,84 @@
+import { createHash } from "node:crypto";
+import type { EnvelopeKind } from "../envelope/envelope.js";
+
+/** What a verified request body turned out to be. */
+export type ParsedRequest =
+  | { type: "url_verification"; challenge: string }
+  | { type: "ssl_check" }
+  | { type: "delivery"; kind: EnvelopeKind; id: string; teamId: string | null; body: Record<string, unknown> }
+  | { type: "malformed"; reason: string };
+
+export type BodyFormat = "json" | "form";
+
+/** Maps a Content-Type header (parameters such as `; charset=utf-8` allowed) to the format we take, or null. */
+export function bodyFormat(contentType: string | undefined): BodyFormat | null {
+  if (!contentType) return null;
+  const semicolon = contentType.indexOf(";");
+  const mime = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  if (mime === "application/json") return "json";
+  if (mime === "application/x-www-form-urlencoded") return "form";
+  return null;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
+
+/** Slack sends no id for interactions and commands: their trigger_id, else a hash of the exact body. */
+const stableId = (prefix: string, triggerId: unknown, raw: string): string =>
+  str(triggerId) ?? `${prefix}${createHash("sha256").update(raw).digest("base64url").slice(0, 32)}`;
+
+function parseJson(raw: string): ParsedRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return { type: "malformed", reason: "body is not valid JSON" };
+  }
+  if (!isRecord(body)) return { type: "malformed", reason: "body is not a JSON object" };
+  if (body.type === "url_verification") {
+    const challenge = str(body.challenge);
+    return challenge ? { type: "url_verification", challenge } : { type: "malformed", reason: "no challenge" };
+  }
+  if (typeof body.type !== "string") return { type: "malformed", reason: "no type" };
+  if (body.type === "event_callback") {
+    const id = str(body.event_id);
+    if (!id) return { type: "malformed", reason: "event_callback without event_id" };
+    if (!isRecord(body.event) || typeof body.event.type !== "string") {
+      return { type: "malformed", reason: "event_callback without an event type" };
+    }
+    return { type: "delivery", kind: "event", id, teamId: str(body.team_id), body };
+  }
+  // Other Events API envelopes (app_rate_limited, ...) carry no event_id.
+  return { type: "delivery", kind: "event", id: stableId("Ev-", null, raw), teamId: str(body.team_id), body };
+}
+
+function parseForm(raw: string): ParsedRequest {
+  const params = new URLSearchParams(raw);
+  if (params.get("ssl_check") === "1") return { type: "ssl_check" };
+  const payload = params.get("payload");
+  if (payload !== null) {
+    let body: unknown;
+    try {
+      body = JSON.parse(payload);
+    } catch {
+      return { type: "malformed", reason: "payload is not valid JSON" };
+    }
+    if (!isRecord(body) || typeof body.type !== "string") {
+      return { type: "malformed", reason: "payload without a type" };
+    }
+    const team = isRecord(body.team) ? str(body.team.id) : null;
+    const user = isRecord(body.user) ? str(body.user.team_id) : null;
+    return { type: "delivery", kind: "interaction", id: stableId("In-", body.trigger_id, raw), teamId: team ?? user, body };
+  }
+  const command = params.get("command");
+  if (command?.startsWith("/")) {
+    const body: Record<string, string> = {};
+    for (const [key, value] of params) body[key] = value;
+    return { type: "delivery", kind: "command", id: stableId("Cm-", body.trigger_id, raw), teamId: str(body.team_id), body };
+  }
+  return { type: "malformed", reason: "form body is neither an interaction payload nor a slash command" };
+}
+
+export function parseSlackBody(format: BodyFormat, raw: string): ParsedRequest {
+  return format === "json" ? parseJson(raw) : parseForm(raw);
+}

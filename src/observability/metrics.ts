@@ -1,0 +1,92 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { QueueBackend } from "../queue/types.js";
+
+/** Why ingress turned a request away; also the `reason` label of rejected requests. */
+export type RejectReason =
+  | "method"
+  | "not_found"
+  | "content_type"
+  | "too_large"
+  | "signature_missing"
+  | "signature_stale"
+  | "signature_mismatch"
+  | "malformed";
+
+/**
+ * Every Slackline metric, on a registry of its own (no global state: two servers in one process,
+ * as in tests, do not collide).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: "slackline_requests_total",
+    help: "Slack requests by outcome (accepted, duplicate, rejected, unavailable, url_verification, ssl_check) and reject reason",
+    labelNames: ["outcome", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly publishFailures = new Counter({
+    name: "slackline_publish_failures_total",
+    help: "Publishes to the queue that failed (answered 503 so Slack retries)",
+    registers: [this.registry],
+  });
+  readonly ackSeconds = new Histogram({
+    name: "slackline_ack_seconds",
+    help: "Time from receiving a Slack request to answering it",
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly handlerSeconds = new Histogram({
+    name: "slackline_handler_seconds",
+    help: "Handler run time by route and outcome (ok, error, timeout)",
+    labelNames: ["route", "outcome"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
+  readonly deliveries = new Counter({
+    name: "slackline_deliveries_total",
+    help: "Queue deliveries settled by the worker, by result (acked, retried, dead_lettered, skipped_processed)",
+    labelNames: ["group", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: "slackline_retries_total",
+    help: "Deliveries handed back for a retry because a handler failed",
+    labelNames: ["group"] as const,
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: "slackline_dead_letters_total",
+    help: "Deliveries moved to the dead-letter queue after their last attempt",
+    labelNames: ["group"] as const,
+    registers: [this.registry],
+  });
+
+  /** Queue depth and oldest-message age per group, read from the backend at scrape time. */
+  watchQueue(backend: QueueBackend, topic: string, groups: readonly string[]): void {
+    const read = async (group: string) => backend.stats(topic, group).catch(() => null);
+    new Gauge({
+      name: "slackline_queue_depth",
+      help: "Messages the group has not acked yet (ready, delayed or in flight)",
+      labelNames: ["topic", "group"] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const group of groups) {
+          const stats = await read(group);
+          if (stats) this.set({ topic, group }, stats.depth);
+        }
+      },
+    });
+    new Gauge({
+      name: "slackline_queue_oldest_age_seconds",
+      help: "Age of the oldest message the group has not acked yet (0 when empty)",
+      labelNames: ["topic", "group"] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const group of groups) {
+          const stats = await read(group);
+          if (stats) this.set({ topic, group }, (stats.oldestAgeMs ?? 0) / 1000);
+        }
+      },
+    });
+  }
+}

@@ -1,0 +1,259 @@
+import type { WebClient } from "@slack/web-api";
+import type { DedupStore } from "../dedup/types.js";
+import type { HandlerContext } from "../handlers/context.js";
+import { payloadOf, type Route, type Router } from "../handlers/router.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { Delivery, QueueBackend } from "../queue/types.js";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+import type { RouteLock } from "./locks.js";
+
+export interface WorkerOptions {
+  backend: QueueBackend;
+  topic: string;
+  group: string;
+  consumer?: string;
+  router: Router;
+  /** Holds the processed-markers of this group. */
+  markers: DedupStore;
+  metrics: Metrics;
+  logger: Logger;
+  client?: WebClient;
+  concurrency?: number;
+  handlerTimeoutMs?: number;
+  maxAttempts?: number;
+  backoff?: BackoffOptions;
+  leaseMs?: number;
+  /** How long a processed-marker is kept (a redelivery or DLQ replay later than this re-runs the handler). */
+  processedTtlSeconds?: number;
+  locks?: Readonly<Record<string, RouteLock>>;
+}
+
+export const WORKER_DEFAULTS = {
+  concurrency: 16,
+  handlerTimeoutMs: 30_000,
+  maxAttempts: 5,
+  leaseMs: 30_000,
+  processedTtlSeconds: 7 * 24 * 3600,
+  drainMs: 30_000,
+};
+
+interface Failure {
+  route: string;
+  error: string;
+  /** A lock said "held elsewhere": wait at least this long before looking again. */
+  retryInMs?: number;
+}
+
+const errorText = (err: unknown): string =>
+  err instanceof Error ? `${err.name}: ${err.message}` : typeof err === "string" ? err : JSON.stringify(err);
+
+class HandlerTimeoutError extends Error {
+  constructor(route: string, ms: number) {
+    super(`handler for ${route} timed out after ${ms} ms`);
+    this.name = "HandlerTimeoutError";
+  }
+}
+
+/**
+ * Consumes one topic in one consumer group: routes each envelope to its handlers, acks once all of
+ * them succeeded, retries the failed ones with backoff, dead-letters after the last attempt.
+ */
+export class Worker {
+  private readonly o: Required<Omit<WorkerOptions, "consumer" | "client" | "locks">> & WorkerOptions;
+  private readonly leasing = new AbortController();
+  /** Aborted when the drain deadline passes: handlers still running are told to stop. */
+  private readonly hardStop = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private running: Promise<void> | null = null;
+  private stopRequested = false;
+  private requestStop!: () => void;
+  private readonly stopped = new Promise<null>((resolve) => {
+    this.requestStop = () => resolve(null);
+  });
+
+  constructor(options: WorkerOptions) {
+    this.o = {
+      concurrency: WORKER_DEFAULTS.concurrency,
+      handlerTimeoutMs: WORKER_DEFAULTS.handlerTimeoutMs,
+      maxAttempts: WORKER_DEFAULTS.maxAttempts,
+      backoff: DEFAULT_BACKOFF,
+      leaseMs: WORKER_DEFAULTS.leaseMs,
+      processedTtlSeconds: WORKER_DEFAULTS.processedTtlSeconds,
+      ...options,
+    };
+  }
+
+  /** Starts consuming; resolves once the worker has stopped. */
+  start(): Promise<void> {
+    this.running ??= this.run();
+    return this.running;
+  }
+
+  /**
+   * Graceful stop: lease nothing new, let in-flight deliveries finish until `drainMs`, then hand the
+   * rest back to the group (they are redelivered; their processed-markers stop double effects).
+   */
+  async stop(drainMs = WORKER_DEFAULTS.drainMs): Promise<void> {
+    this.stopRequested = true;
+    this.requestStop();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, drainMs);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+    clearTimeout(timer);
+    this.hardStop.abort();
+    this.leasing.abort();
+    await this.running;
+  }
+
+  /** Deliveries being handled right now. */
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  private async run(): Promise<void> {
+    const { backend, topic, group, consumer, concurrency, leaseMs } = this.o;
+    const iterator = backend
+      .consume(topic, {
+        group,
+        signal: this.leasing.signal,
+        leaseMs,
+        prefetch: concurrency,
+        ...(consumer ? { consumer } : {}),
+      })
+      [Symbol.asyncIterator]();
+    try {
+      while (!this.stopRequested) {
+        if (this.inFlight.size >= concurrency) {
+          await Promise.race([...this.inFlight, this.stopped]);
+          continue;
+        }
+        const next = await Promise.race([iterator.next(), this.stopped]);
+        if (next === null || next.done) break;
+        const delivery = next.value;
+        const task = this.process(delivery).catch((err) => {
+          this.o.logger.error({ err: errorText(err), id: delivery.message.id }, "delivery failed unexpectedly");
+        });
+        this.inFlight.add(task);
+        void task.finally(() => this.inFlight.delete(task));
+      }
+    } finally {
+      // stop() aborts leasing once its drain is over; only then is what is left handed back.
+      if (this.stopRequested && !this.leasing.signal.aborted) {
+        await new Promise<void>((resolve) => this.leasing.signal.addEventListener("abort", () => resolve()));
+      }
+      await iterator.return?.();
+    }
+  }
+
+  private async process(delivery: Delivery): Promise<void> {
+    const { metrics, group, markers } = this.o;
+    const envelope = delivery.message;
+    const routes = this.o.router.match(envelope);
+    const keys = routes.map((r) => `done:${group}:${envelope.id}:${r.id}`);
+    const already = keys.length > 0 ? await markers.marked(keys) : new Set<string>();
+    const pending = routes.filter((_, i) => !already.has(keys[i]!));
+    if (pending.length === 0) {
+      await delivery.ack();
+      metrics.deliveries.labels(group, routes.length === 0 ? "acked" : "skipped_processed").inc();
+      return;
+    }
+    const heartbeat = setInterval(() => void delivery.extend().catch(() => {}), Math.max(100, this.o.leaseMs / 3));
+    const failures: Failure[] = [];
+    try {
+      for (const route of pending) {
+        const failure = await this.runRoute(route, delivery);
+        if (failure) failures.push(failure);
+        else await markers.mark(`done:${group}:${envelope.id}:${route.id}`, this.o.processedTtlSeconds);
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+    await this.settle(delivery, failures);
+  }
+
+  private async settle(delivery: Delivery, failures: Failure[]): Promise<void> {
+    const { metrics, group, logger } = this.o;
+    const envelope = delivery.message;
+    if (failures.length === 0) {
+      await delivery.ack();
+      metrics.deliveries.labels(group, "acked").inc();
+      return;
+    }
+    const reason = failures.map((f) => `${f.route}: ${f.error}`).join("; ");
+    if (delivery.attempt >= this.o.maxAttempts) {
+      await delivery.deadLetter(reason);
+      metrics.deliveries.labels(group, "dead_lettered").inc();
+      metrics.deadLetters.labels(group).inc();
+      logger.error({ id: envelope.id, attempt: delivery.attempt, reason }, "dead-lettered after the last attempt");
+      return;
+    }
+    const lockWait = Math.max(0, ...failures.map((f) => f.retryInMs ?? 0));
+    const delay = Math.max(lockWait, backoffDelay(delivery.attempt, this.o.backoff));
+    await delivery.retry(delay, reason);
+    metrics.deliveries.labels(group, "retried").inc();
+    metrics.retries.labels(group).inc();
+    logger.warn({ id: envelope.id, attempt: delivery.attempt, retry_in_ms: delay, reason }, "handler failed; will retry");
+  }
+
+  /** Runs one handler (behind its lock, if it has one); null on success. */
+  private async runRoute(route: Route, delivery: Delivery): Promise<Failure | null> {
+    let lockDone: (() => Promise<void>) | undefined;
+    if (route.claim) {
+      const lock = this.o.locks?.[route.claim];
+      if (!lock) return { route: route.name, error: `no lock named "${route.claim}" is configured` };
+      try {
+        const got = await lock.acquire(delivery.message, route.id);
+        if (got.status === "done") return null;
+        if (got.status === "held") return { route: route.name, error: "held by another instance", retryInMs: got.retryInMs };
+        lockDone = got.done;
+        const failure = await this.invoke(route, delivery);
+        if (failure) await got.release().catch(() => {});
+        else await lockDone();
+        return failure;
+      } catch (err) {
+        return { route: route.name, error: `lock ${route.claim}: ${errorText(err)}` };
+      }
+    }
+    return this.invoke(route, delivery);
+  }
+
+  private async invoke(route: Route, delivery: Delivery): Promise<Failure | null> {
+    const { metrics, logger } = this.o;
+    const envelope = delivery.message;
+    const timeoutMs = route.timeoutMs ?? this.o.handlerTimeoutMs;
+    const timeout = new AbortController();
+    const context: HandlerContext = {
+      envelope,
+      retry: { num: envelope.retry_num, reason: envelope.retry_reason },
+      attempt: delivery.attempt,
+      route: route.name,
+      logger: logger.child({ route: route.name, id: envelope.id }),
+      client: this.o.client,
+      signal: AbortSignal.any([timeout.signal, this.hardStop.signal]),
+    };
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.resolve().then(() => (route.handler as (p: unknown, c: HandlerContext) => unknown)(payloadOf(envelope), context)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => {
+            timeout.abort();
+            reject(new HandlerTimeoutError(route.name, timeoutMs));
+          }, timeoutMs);
+        }),
+      ]);
+      metrics.handlerSeconds.labels(route.name, "ok").observe((performance.now() - started) / 1000);
+      return null;
+    } catch (err) {
+      const outcome = err instanceof HandlerTimeoutError ? "timeout" : "error";
+      metrics.handlerSeconds.labels(route.name, outcome).observe((performance.now() - started) / 1000);
+      return { route: route.name, error: errorText(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
