@@ -1,0 +1,30 @@
+import { commandContext, onShutdownSignal } from "../context.js";
+import { openBackend } from "../runtime.js";
+
+export interface McpFlags {
+  transport?: string;
+  port?: string;
+  host?: string;
+}
+
+/** `slackline mcp [--transport stdio|http]`: Slack tools and the event inbox for agents. */
+export async function mcp(flags: McpFlags): Promise<void> {
+  const transport = flags.transport ?? "stdio";
+  if (transport !== "stdio" && transport !== "http") throw new Error(`--transport must be stdio or http (got ${transport})`);
+  // In stdio mode stdout is the protocol: every log line goes to stderr.
+  const { config, logger } = commandContext({}, { logTo: transport === "stdio" ? "stderr" : "stdout" });
+  const backend = await openBackend(config, logger);
+  const { mcpCommand } = await import("../../mcp/cli.js");
+  const running = await mcpCommand({
+    transport,
+    ...(flags.port !== undefined ? { port: Number(flags.port) } : {}),
+    ...(flags.host !== undefined ? { host: flags.host } : {}),
+    env: config.env,
+    backend,
+    logger,
+  });
+  onShutdownSignal(logger, async () => {
+    await running.close();
+    await backend.close();
+  });
+}

@@ -1,0 +1,142 @@
+import { type Config, DEFAULT_GROUP, signingSecretsOrDev } from "../../config/config.js";
+import type { DedupStore } from "../../dedup/types.js";
+import { loadHandlers } from "../../handlers/load.js";
+import { Router } from "../../handlers/router.js";
+import { createIngressHandler, type ExtraRoute, listen, type RunningServer } from "../../ingress/server.js";
+import type { Logger } from "../../observability/logger.js";
+import { Metrics } from "../../observability/metrics.js";
+import type { QueueBackend } from "../../queue/types.js";
+import { createWebClient } from "../../slack/client.js";
+import { Worker, WORKER_DEFAULTS } from "../../worker/worker.js";
+import { commandContext, onShutdownSignal } from "../context.js";
+import { openBackend, openDedup } from "../runtime.js";
+
+export interface ServeFlags {
+  port?: string;
+  host?: string;
+  handlers?: string;
+  group?: string;
+  concurrency?: number;
+  dev?: boolean;
+  mcp?: boolean;
+  drainMs?: number;
+}
+
+/** Without --handlers, `start` logs each event it receives. */
+function loggingRouter(logger: Logger): Router {
+  return new Router().onUnknown((_payload, ctx) => {
+    const body = ctx.envelope.body as Record<string, unknown>;
+    const event = body.event as Record<string, unknown> | undefined;
+    logger.info(
+      { id: ctx.envelope.id, kind: ctx.envelope.kind, type: event?.type ?? body.type ?? body.command, attempt: ctx.attempt },
+      "event received (no --handlers given)",
+    );
+  });
+}
+
+function secretsFor(config: Config, flags: ServeFlags, logger: Logger): string[] {
+  const { secrets, dev, created } = signingSecretsOrDev(config, { dev: Boolean(flags.dev) });
+  if (dev) {
+    logger.warn(
+      { file: `${config.dataDir}/dev-signing-secret`, created },
+      "DEVELOPMENT MODE: using a local development signing secret, not your Slack app's; real Slack requests will be rejected. Set SLACK_SIGNING_SECRET for production",
+    );
+  }
+  return secrets;
+}
+
+async function buildWorker(
+  config: Config,
+  flags: ServeFlags,
+  parts: { backend: QueueBackend; markers: DedupStore; metrics: Metrics; logger: Logger },
+  router: Router,
+): Promise<Worker> {
+  const group = flags.group ?? config.env.SLACKLINE_GROUP ?? DEFAULT_GROUP;
+  parts.metrics.watchQueue(parts.backend, config.topic, [group]);
+  return new Worker({
+    ...parts,
+    topic: config.topic,
+    group,
+    router,
+    ...(config.env.SLACKLINE_CONSUMER ? { consumer: config.env.SLACKLINE_CONSUMER } : {}),
+    client: createWebClient(config),
+    concurrency: flags.concurrency ?? WORKER_DEFAULTS.concurrency,
+    ...numberFromEnv(config, "HANDLER_TIMEOUT_MS", "handlerTimeoutMs"),
+    ...numberFromEnv(config, "MAX_ATTEMPTS", "maxAttempts"),
+    ...numberFromEnv(config, "LEASE_MS", "leaseMs"),
+    ...(config.env.RETRY_BASE_MS || config.env.RETRY_CAP_MS
+      ? { backoff: { baseMs: Number(config.env.RETRY_BASE_MS ?? 1000), capMs: Number(config.env.RETRY_CAP_MS ?? 300_000) } }
+      : {}),
+  });
+}
+
+function numberFromEnv<K extends string>(config: Config, variable: string, key: K): Partial<Record<K, number>> {
+  const raw = config.env[variable];
+  if (raw === undefined || raw === "") return {};
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${variable}=${raw} must be a positive number`);
+  return { [key]: n } as Partial<Record<K, number>>;
+}
+
+/**
+ * `start` (ingress + worker), `gateway` (ingress only) and `worker` (worker only) share this:
+ * the same backend, dedup, metrics and shutdown order (stop accepting, drain, close).
+ */
+export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFlags): Promise<void> {
+  const { config, logger } = commandContext(flags);
+  const withIngress = mode !== "worker";
+  const withWorker = mode !== "gateway";
+  const secrets = withIngress ? secretsFor(config, flags, logger) : [];
+  const router = withWorker
+    ? flags.handlers
+      ? await loadHandlers(flags.handlers)
+      : loggingRouter(logger)
+    : null;
+  const backend = await openBackend(config, logger);
+  const dedup = await openDedup(config, backend);
+  const metrics = new Metrics();
+
+  const worker = router ? await buildWorker(config, flags, { backend, markers: dedup.store, metrics, logger }, router) : null;
+  let mcp: { handle: ExtraRoute; close(): Promise<void> } | null = null;
+  if (flags.mcp && withIngress) mcp = await mountMcp(config, backend, logger);
+
+  let server: RunningServer | null = null;
+  if (withIngress) {
+    const handler = createIngressHandler({
+      backend,
+      publisher: dedup.publisher,
+      signingSecrets: secrets,
+      metrics,
+      logger,
+      ...(mcp ? { extraRoutes: mcp.handle } : {}),
+    });
+    server = await listen(handler, config.port, config.host);
+    logger.info({ url: `${server.url}/slack/events`, mcp: mcp ? `${server.url}/mcp` : undefined }, "ingress listening");
+  }
+  if (worker && router) {
+    logger.info({ routes: router.names(), topic: config.topic }, "worker consuming");
+    void worker.start().catch((err: Error) => {
+      logger.fatal({ err: err.message }, "worker stopped with an error");
+      process.exit(1);
+    });
+  }
+
+  onShutdownSignal(logger, async () => {
+    await server?.close();
+    await worker?.stop(flags.drainMs ?? Number(config.env.DRAIN_MS ?? WORKER_DEFAULTS.drainMs));
+    await mcp?.close();
+    await dedup.store.close();
+    await backend.close();
+  });
+}
+
+async function mountMcp(config: Config, backend: QueueBackend, logger: Logger) {
+  const { createMcpHttpHandler } = await import("../../mcp/http.js");
+  const handler = await createMcpHttpHandler({ env: config.env, backend, logger });
+  const handle: ExtraRoute = async (req, res, path) => {
+    if (path !== "/mcp") return false;
+    await handler.handle(req, res);
+    return true;
+  };
+  return { handle, close: () => handler.close() };
+}

@@ -1,0 +1,83 @@
+import { type Config, ConfigError } from "../config/config.js";
+import { resolveDedupStore } from "../dedup/registry.js";
+import type { DedupStore } from "../dedup/types.js";
+import { IngressPublisher } from "../ingress/publisher.js";
+import type { Logger } from "../observability/logger.js";
+import { resolveBackend, UnknownBackendError } from "../queue/registry.js";
+import type { QueueBackend } from "../queue/types.js";
+
+const PING_TIMEOUT_MS = 5000;
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Where each backend is configured, for the "unreachable" error. */
+const CONNECTION_VARIABLE: Record<string, string> = {
+  redis: "REDIS_URL",
+  nats: "NATS_URL",
+  rabbitmq: "AMQP_URL",
+  sqlite: "SLACKLINE_DATA_DIR",
+  slack: "SLACK_API_URL / SLACK_BOT_TOKEN / SLACKMQ_CHANNEL",
+};
+
+/** The configured queue backend, connected and answering; a ConfigError naming the fix otherwise. */
+export async function openBackend(config: Config, logger: Logger): Promise<QueueBackend> {
+  let resolved: Awaited<ReturnType<typeof resolveBackend>>;
+  try {
+    resolved = await resolveBackend(config.env);
+  } catch (err) {
+    if (err instanceof UnknownBackendError) throw new ConfigError(`${err.message}; set QUEUE_BACKEND to one of them`);
+    throw err;
+  }
+  const variable = CONNECTION_VARIABLE[resolved.name] ?? "its settings";
+  let backend: QueueBackend;
+  try {
+    backend = await withTimeout(Promise.resolve(resolved.factory.fromEnv(config.env)), PING_TIMEOUT_MS, resolved.name);
+    await withTimeout(backend.ping(), PING_TIMEOUT_MS, resolved.name);
+  } catch (err) {
+    throw new ConfigError(
+      `queue backend "${resolved.name}" is unreachable (${(err as Error).message}); start it or fix ${variable}`,
+    );
+  }
+  if (!backend.durable) {
+    logger.warn(
+      { backend: backend.name },
+      "the memory queue backend is NOT durable: events are lost when this process exits (use it for tests and development only)",
+    );
+  }
+  logger.info({ backend: backend.name, source: resolved.source }, "queue backend ready");
+  return backend;
+}
+
+export interface DedupSetup {
+  /** Processed-markers for workers; the ingress dedup store when the backend has no publishOnce. */
+  store: DedupStore;
+  publisher: IngressPublisher;
+}
+
+/**
+ * The backend's own atomic publishOnce when it has one (and DEDUP_STORE does not ask for another),
+ * else claim -> publish -> confirm through the dedup store.
+ */
+export async function openDedup(config: Config, backend: QueueBackend): Promise<DedupSetup> {
+  let store: DedupStore;
+  try {
+    store = await resolveDedupStore(config.env, backend.name);
+  } catch (err) {
+    throw new ConfigError(`dedup store unavailable (${(err as Error).message}); fix DEDUP_STORE or its connection`);
+  }
+  const useBackend = Boolean(backend.publishOnce) && !config.env.DEDUP_STORE;
+  const publisher = new IngressPublisher(backend, config.topic, config.dedupTtlSeconds, useBackend ? null : store);
+  return { store, publisher };
+}

@@ -1,0 +1,37 @@
+// The package entry point: what a Slackline user imports.
+export { type Config, ConfigError, loadEnv, readConfig } from "./config/config.js";
+export { DEFAULT_DEDUP_TTL_SECONDS, type ClaimResult, type DedupStore } from "./dedup/types.js";
+export type { Envelope, EnvelopeKind } from "./envelope/envelope.js";
+export { isEnvelope } from "./envelope/envelope.js";
+export type { Handler, HandlerContext } from "./handlers/context.js";
+export { loadHandlers } from "./handlers/load.js";
+export type {
+  BlockActionsPayload,
+  InteractionPayload,
+  PayloadFor,
+  RouteName,
+  SlashCommand,
+  ViewSubmissionPayload,
+} from "./handlers/payloads.js";
+export { payloadOf, type Route, type RouteOptions, Router, routeNamesOf } from "./handlers/router.js";
+export { bodyFormat, parseSlackBody } from "./ingress/parse.js";
+export { IngressPublisher } from "./ingress/publisher.js";
+export { createIngressHandler, type IngressOptions, listen } from "./ingress/server.js";
+export { checkSlackSignature, signSlackRequest, verifySlackSignature } from "./ingress/signature.js";
+export { createLogger, type Logger } from "./observability/logger.js";
+export { Metrics } from "./observability/metrics.js";
+export { MemoryQueue } from "./queue/backends/memory.js";
+export { availableBackends, discoverPlugins, resolveBackend } from "./queue/registry.js";
+export type {
+  ConsumeOptions,
+  DeadLetter,
+  Delivery,
+  Env,
+  QueueBackend,
+  QueueBackendFactory,
+  QueueStats,
+} from "./queue/types.js";
+export { dlqTopic, QueueClosedError } from "./queue/types.js";
+export { backoffDelay } from "./worker/backoff.js";
+export type { LockAcquisition, RouteLock } from "./worker/locks.js";
+export { Worker, WORKER_DEFAULTS, type WorkerOptions } from "./worker/worker.js";
