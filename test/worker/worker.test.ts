@@ -1,0 +1,205 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { MemoryDedupStore } from "../../src/dedup/memory.js";
+import type { HandlerContext } from "../../src/handlers/context.js";
+import { Router } from "../../src/handlers/router.js";
+import { silentLogger } from "../../src/observability/logger.js";
+import { Metrics } from "../../src/observability/metrics.js";
+import { MemoryQueue } from "../../src/queue/backends/memory.js";
+import { sampleEnvelope } from "../../src/testing/envelopes.js";
+import { Worker, type WorkerOptions } from "../../src/worker/worker.js";
+
+const TOPIC = "events";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await sleep(10);
+  }
+}
+
+const running: Worker[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((w) => w.stop(100)));
+});
+
+function startWorker(queue: MemoryQueue, router: Router, options: Partial<WorkerOptions> = {}) {
+  const metrics = new Metrics();
+  const worker = new Worker({
+    backend: queue,
+    topic: TOPIC,
+    group: "g",
+    router,
+    markers: options.markers ?? new MemoryDedupStore(),
+    metrics,
+    logger: silentLogger,
+    backoff: { baseMs: 20, capMs: 100 },
+    ...options,
+  });
+  running.push(worker);
+  void worker.start();
+  return { worker, metrics };
+}
+
+describe("Worker", () => {
+  it("hands the inner event and a context to the handler, then acks", async () => {
+    const queue = new MemoryQueue();
+    const calls: Array<[unknown, HandlerContext]> = [];
+    startWorker(queue, new Router().appMention((event, ctx) => void calls.push([event, ctx])));
+    const envelope = sampleEnvelope();
+    await queue.publish(TOPIC, envelope);
+    await until(() => calls.length === 1);
+    const [event, ctx] = calls[0]!;
+    expect(event).toEqual((envelope.body as { event: unknown }).event);
+    expect(ctx.envelope.id).toBe(envelope.id);
+    expect(ctx.attempt).toBe(1);
+    expect(ctx.route).toBe("app_mention");
+    await sleep(50);
+    expect((await queue.stats(TOPIC, "g")).depth).toBe(0);
+  });
+
+  it("retries only the failed handler: it runs 3 times, its sibling once", async () => {
+    const queue = new MemoryQueue();
+    let flaky = 0;
+    let sibling = 0;
+    const router = new Router()
+      .appMention(() => {
+        flaky++;
+        if (flaky < 3) throw new Error(`fail ${flaky}`);
+      })
+      .appMention(() => {
+        sibling++;
+      });
+    startWorker(queue, router);
+    await queue.publish(TOPIC, sampleEnvelope());
+    await until(() => flaky === 3);
+    await sleep(200);
+    expect(flaky).toBe(3);
+    expect(sibling).toBe(1);
+    expect((await queue.stats(TOPIC, "g")).depth).toBe(0);
+  });
+
+  it("dead-letters after the last attempt with the error, and a replay runs it again", async () => {
+    const queue = new MemoryQueue();
+    let calls = 0;
+    let fail = true;
+    const { metrics } = startWorker(
+      queue,
+      new Router().appMention(() => {
+        calls++;
+        if (fail) throw new Error("always broken");
+      }),
+      { maxAttempts: 3 },
+    );
+    const envelope = sampleEnvelope();
+    await queue.publish(TOPIC, envelope);
+    await until(() => calls === 3);
+    await sleep(100);
+    const dead = await queue.listDeadLetters(TOPIC);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.reason).toContain("always broken");
+    expect(dead[0]!.message.id).toBe(envelope.id);
+    expect(calls).toBe(3);
+    expect(await metrics.registry.getSingleMetricAsString("slackline_dead_letters_total")).toMatch(/group="g"} 1/);
+    fail = false;
+    await queue.replayDeadLetters(TOPIC);
+    await until(() => calls === 4);
+    await sleep(100);
+    expect(await queue.listDeadLetters(TOPIC)).toHaveLength(0);
+  });
+
+  it("times out a hung handler and retries it", async () => {
+    const queue = new MemoryQueue();
+    let calls = 0;
+    let aborted = false;
+    startWorker(
+      queue,
+      new Router().appMention(async (_e, ctx) => {
+        calls++;
+        if (calls === 1) {
+          ctx.signal.addEventListener("abort", () => {
+            aborted = true;
+          });
+          await new Promise(() => {});
+        }
+      }),
+      { handlerTimeoutMs: 100 },
+    );
+    await queue.publish(TOPIC, sampleEnvelope());
+    await until(() => calls === 2);
+    expect(aborted).toBe(true);
+  });
+
+  it("skips handlers whose processed-marker exists (a redelivery after a crash)", async () => {
+    const queue = new MemoryQueue();
+    const markers = new MemoryDedupStore();
+    const envelope = sampleEnvelope();
+    await markers.mark(`done:g:${envelope.id}:app_mention#0`, 60);
+    let first = 0;
+    let second = 0;
+    startWorker(
+      queue,
+      new Router().appMention(() => void first++).appMention(() => void second++),
+      { markers },
+    );
+    await queue.publish(TOPIC, envelope);
+    await until(() => second === 1);
+    await sleep(50);
+    expect(first).toBe(0);
+  });
+
+  it("never runs more than `concurrency` deliveries at once", async () => {
+    const queue = new MemoryQueue();
+    let active = 0;
+    let peak = 0;
+    let done = 0;
+    startWorker(
+      queue,
+      new Router().appMention(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await sleep(20);
+        active--;
+        done++;
+      }),
+      { concurrency: 3 },
+    );
+    for (let i = 0; i < 12; i++) await queue.publish(TOPIC, sampleEnvelope());
+    await until(() => done === 12);
+    expect(peak).toBe(3);
+  });
+
+  it("stop() drains in-flight work before resolving, and leases nothing new", async () => {
+    const queue = new MemoryQueue();
+    let finished = 0;
+    let started = 0;
+    const { worker } = startWorker(
+      queue,
+      new Router().appMention(async () => {
+        started++;
+        await sleep(150);
+        finished++;
+      }),
+      { concurrency: 1 },
+    );
+    await queue.publish(TOPIC, sampleEnvelope());
+    await queue.publish(TOPIC, sampleEnvelope());
+    await until(() => started === 1);
+    await worker.stop(5000);
+    expect(finished).toBe(1);
+    expect(started).toBe(1);
+    expect((await queue.stats(TOPIC, "g")).depth).toBe(1);
+  });
+
+  it("stop() past its deadline hands unfinished deliveries back to the group", async () => {
+    const queue = new MemoryQueue();
+    const { worker } = startWorker(queue, new Router().appMention(() => new Promise(() => {})));
+    await queue.publish(TOPIC, sampleEnvelope());
+    await sleep(50);
+    await worker.stop(50);
+    let redelivered = 0;
+    startWorker(queue, new Router().appMention(() => void redelivered++));
+    await until(() => redelivered === 1, 2000);
+  });
+});
