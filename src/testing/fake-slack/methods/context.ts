@@ -1,0 +1,15 @@
+import type { Params } from "../params.js";
+import type { FakeBot } from "../types.js";
+import type { Workspace } from "../workspace.js";
+
+/** What a Web API method sees: the workspace, the caller (from its token) and the arguments. */
+export interface CallContext {
+  ws: Workspace;
+  bot: FakeBot;
+  params: Params;
+}
+
+/** A method answers the fields next to `ok: true`, or throws a SlackApiError. */
+export type MethodHandler = (ctx: CallContext) => Record<string, unknown>;
+
+export type MethodTable = Record<string, MethodHandler>;

@@ -1,0 +1,120 @@
+import { fail } from "../errors.js";
+import { clampLimit, decodeCursor, pageOf } from "../pagination.js";
+import type { Params } from "../params.js";
+import { renderChannel, renderMessage } from "../render.js";
+import { compareTs, tsMicros } from "../ts.js";
+import type { FakeChannel, StoredMessage } from "../types.js";
+import type { Workspace } from "../workspace.js";
+import type { MethodTable } from "./context.js";
+
+/** `oldest` / `latest` bounds; exclusive unless `inclusive`, as Slack documents. */
+function inRange(params: Params): (m: StoredMessage) => boolean {
+  const bound = (name: string, code: string): number | undefined => {
+    const raw = params.string(name);
+    if (raw === undefined) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(raw)) fail(code);
+    return tsMicros(raw);
+  };
+  const oldest = bound("oldest", "invalid_ts_oldest") ?? 0;
+  const latest = bound("latest", "invalid_ts_latest") ?? Number.POSITIVE_INFINITY;
+  const inclusive = params.bool("inclusive");
+  return (m) => {
+    const t = tsMicros(m.ts);
+    return inclusive ? t >= oldest && t <= latest : t > oldest && t < latest;
+  };
+}
+
+function listable(ws: Workspace, channel: FakeChannel, types: Set<string>, viewer: string): boolean {
+  if (channel.is_im) return types.has("im") && ws.isMember(channel, viewer);
+  if (channel.is_mpim) return types.has("mpim") && ws.isMember(channel, viewer);
+  if (channel.is_private) return types.has("private_channel") && ws.isMember(channel, viewer);
+  return types.has("public_channel");
+}
+
+const TYPES = new Set(["public_channel", "private_channel", "mpim", "im"]);
+
+export const conversationMethods: MethodTable = {
+  "conversations.history": ({ ws, bot, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), bot.user_id);
+    const cursor = params.string("cursor");
+    const from = cursor === undefined ? undefined : decodeCursor(cursor, "next_ts");
+    const metadata = params.bool("include_all_metadata");
+    // Newest first, as Slack returns a channel's history.
+    const messages = ws
+      .timeline(channel.id)
+      .filter(inRange(params))
+      .sort((a, b) => compareTs(b.ts, a.ts));
+    const page = pageOf(messages, {
+      limit: clampLimit(params.int("limit", 100), 100, 999),
+      prefix: "next_ts",
+      key: (m) => m.ts,
+      from: from === undefined ? undefined : (m) => compareTs(m.ts, from) <= 0,
+    });
+    return {
+      messages: page.items.map((m) => renderMessage(ws, m, { metadata })),
+      has_more: page.has_more,
+      pin_count: ws.pins(channel.id).length,
+      response_metadata: { next_cursor: page.next_cursor },
+    };
+  },
+
+  "conversations.replies": ({ ws, bot, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), bot.user_id);
+    const ts = params.required("ts", "thread_not_found");
+    const cursor = params.string("cursor");
+    const from = cursor === undefined ? undefined : decodeCursor(cursor, "next_ts");
+    const metadata = params.bool("include_all_metadata");
+    const [parent, ...replies] = ws.thread(channel.id, ts);
+    const inBounds = inRange(params);
+    const messages = [parent!, ...replies.filter(inBounds)];
+    const page = pageOf(messages, {
+      limit: clampLimit(params.int("limit", 1000), 1000, 1000),
+      prefix: "next_ts",
+      key: (m) => m.ts,
+      from: from === undefined ? undefined : (m) => compareTs(m.ts, from) >= 0,
+    });
+    return {
+      messages: page.items.map((m) => renderMessage(ws, m, { metadata })),
+      has_more: page.has_more,
+      response_metadata: { next_cursor: page.next_cursor },
+    };
+  },
+
+  "conversations.list": ({ ws, bot, params }) => {
+    const requested = (params.string("types") ?? "public_channel").split(",").map((t) => t.trim());
+    for (const t of requested) if (!TYPES.has(t)) fail("invalid_types");
+    const types = new Set(requested);
+    const excludeArchived = params.bool("exclude_archived");
+    const cursor = params.string("cursor");
+    const from = cursor === undefined ? undefined : decodeCursor(cursor, "next_id");
+    const channels = ws
+      .listChannels()
+      .filter((c) => listable(ws, c, types, bot.user_id) && !(excludeArchived && c.is_archived));
+    if (from !== undefined && !channels.some((c) => c.id === from)) fail("invalid_cursor");
+    const page = pageOf(channels, {
+      limit: clampLimit(params.int("limit", 100), 100, 1000),
+      prefix: "next_id",
+      key: (c) => c.id,
+      from: from === undefined ? undefined : (c) => c.id === from,
+    });
+    return {
+      channels: page.items.map((c) => renderChannel(ws, c, bot.user_id)),
+      response_metadata: { next_cursor: page.next_cursor },
+    };
+  },
+
+  "conversations.info": ({ ws, bot, params }) => {
+    const channel = ws.channel(params.required("channel", "channel_not_found"));
+    // Slack hides private conversations from non-members.
+    if (channel.is_private && !ws.isMember(channel, bot.user_id)) fail("channel_not_found");
+    return { channel: renderChannel(ws, channel, bot.user_id) };
+  },
+
+  "conversations.join": ({ ws, bot, params }) => {
+    const channel = ws.channel(params.required("channel", "channel_not_found"));
+    if (channel.is_private || channel.is_im || channel.is_mpim) fail("method_not_supported_for_channel_type");
+    if (channel.is_archived) fail("is_archived");
+    ws.addMember(channel.id, bot.user_id);
+    return { channel: renderChannel(ws, channel, bot.user_id) };
+  },
+};

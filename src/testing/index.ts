@@ -1,0 +1,26 @@
+/** `slackline/testing`: helpers for testing Slack apps built on Slackline. */
+
+export { DeliveryCollector } from "./collector.js";
+export { sampleEnvelope, uniqueTopic } from "./envelopes.js";
+export type {
+  BotSeed,
+  ChannelSeed,
+  FakeBot,
+  FakeChannel,
+  FakePin,
+  FakeReaction,
+  FakeSlackCall,
+  FakeSlackSeed,
+  FakeTeam,
+  FakeUser,
+  MessageMetadata,
+  MessageSeed,
+  UserSeed,
+} from "./fake-slack/types.js";
+export {
+  DEFAULT_FAKE_TOKEN,
+  type FakeMessage,
+  FakeSlack,
+  type FakeSlackOptions,
+  type RateLimitConfig,
+} from "./fake-slack.js";
