@@ -1,0 +1,46 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ConfigError } from "../config/config.js";
+import { Router } from "./router.js";
+
+const TS_EXTENSION = /\.(c|m)?tsx?$/;
+let tsLoaderRegistered = false;
+
+/** Lets `import()` load TypeScript handler modules (and what they import) through tsx. */
+async function registerTypeScript(): Promise<void> {
+  if (tsLoaderRegistered) return;
+  const { register } = await import("tsx/esm/api");
+  register();
+  tsLoaderRegistered = true;
+}
+
+const isClass = (fn: unknown): fn is new () => object =>
+  typeof fn === "function" && /^class[\s{]/.test(Function.prototype.toString.call(fn));
+
+/**
+ * Loads a handler module into a router. Its default export is a Router, a handler class or
+ * instance (onAppMention-style methods), or a function that receives a router.
+ */
+export async function loadHandlers(modulePath: string, router: Router = new Router()): Promise<Router> {
+  const file = resolve(modulePath);
+  if (!existsSync(file)) throw new ConfigError(`handler module ${modulePath} does not exist; check --handlers`);
+  if (TS_EXTENSION.test(file)) await registerTypeScript();
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`handler module ${modulePath} failed to load: ${(err as Error).message}`);
+  }
+  const exported = module.default;
+  if (Router.isRouter(exported)) return exported;
+  if (isClass(exported)) return router.use(exported);
+  if (typeof exported === "function") {
+    await (exported as (r: Router) => unknown)(router);
+    return router;
+  }
+  if (typeof exported === "object" && exported !== null) return router.use(exported);
+  throw new ConfigError(
+    `handler module ${modulePath} has no usable default export; export a Router, a handler class or instance, or a function (router) => void`,
+  );
+}
