@@ -1,9 +1,99 @@
+import type { Redis } from "ioredis";
+import { REDIS_DEFAULTS, RedisKeys, redisConfigFromEnv } from "../queue/backends/redis/config.js";
+import { closeClient, commandClient, connect } from "../queue/backends/redis/connection.js";
+import { DEDUP_CLAIM, DEDUP_RELEASE } from "../queue/backends/redis/scripts.js";
+import type { Env } from "../queue/types.js";
 import type { DedupStoreFactory } from "./registry.js";
+import type { ClaimResult, DedupStore } from "./types.js";
 
-// Placeholder until the redis dedup store lands.
+export interface RedisDedupOptions {
+  url?: string;
+  keyPrefix?: string;
+  commandTimeoutMs?: number;
+  /** Use this connection instead of opening one (it is not closed by close()). */
+  client?: Redis;
+}
+
+type Scripted = Redis & {
+  sl_dedupClaim(key: string, ttlMs: number): Promise<ClaimResult>;
+  sl_dedupRelease(key: string): Promise<number>;
+};
+
+const PENDING = "pending";
+const DONE = "done";
+const ms = (seconds: number): number => Math.max(1, Math.round(seconds * 1000));
+
+/**
+ * Dedup markers in Redis: `<prefix>dedup:<key>` holds "pending" (a claim whose publish is not yet
+ * confirmed, short TTL) or "done" (TTL of the dedup window). The Redis queue's publishOnce() writes
+ * the same keys, so gateways on either path agree on what was published.
+ */
+export class RedisDedupStore implements DedupStore {
+  readonly name = "redis";
+  private readonly client: Scripted;
+  private readonly owned: boolean;
+  private readonly keys: RedisKeys;
+
+  constructor(options: RedisDedupOptions = {}) {
+    this.keys = new RedisKeys(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix);
+    this.owned = !options.client;
+    const client =
+      options.client ??
+      commandClient(options.url ?? REDIS_DEFAULTS.url, {
+        commandTimeoutMs: options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs,
+        connectionName: "slackline-dedup",
+      });
+    client.defineCommand("sl_dedupClaim", { numberOfKeys: 1, lua: DEDUP_CLAIM });
+    client.defineCommand("sl_dedupRelease", { numberOfKeys: 1, lua: DEDUP_RELEASE });
+    this.client = client as Scripted;
+  }
+
+  static async open(options: RedisDedupOptions = {}): Promise<RedisDedupStore> {
+    const store = new RedisDedupStore(options);
+    await connect(store.client);
+    return store;
+  }
+
+  async claim(key: string, pendingTtlSeconds: number): Promise<ClaimResult> {
+    return this.client.sl_dedupClaim(this.keys.dedup(key), ms(pendingTtlSeconds));
+  }
+
+  async confirm(key: string, ttlSeconds: number): Promise<void> {
+    await this.client.set(this.keys.dedup(key), DONE, "PX", ms(ttlSeconds));
+  }
+
+  /** Compare-and-delete: a confirmed key (or someone else's newer claim made done) is left alone. */
+  async release(key: string): Promise<void> {
+    await this.client.sl_dedupRelease(this.keys.dedup(key));
+  }
+
+  async mark(key: string, ttlSeconds: number): Promise<void> {
+    await this.client.set(this.keys.dedup(key), DONE, "PX", ms(ttlSeconds));
+  }
+
+  /** One MGET for all keys. */
+  async marked(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const values = await this.client.mget(...keys.map((k) => this.keys.dedup(k)));
+    return new Set(keys.filter((_, i) => values[i] === DONE));
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await closeClient(this.client);
+  }
+}
+
+/** Values a dedup key can hold, for docs and other programs. */
+export const DEDUP_VALUES = { pending: PENDING, done: DONE } as const;
+
 export const redisDedupFactory: DedupStoreFactory = {
   name: "redis",
-  fromEnv: () => {
-    throw new Error("the redis dedup store is not built yet");
+  fromEnv: (env: Env) => {
+    const config = redisConfigFromEnv(env);
+    return RedisDedupStore.open({
+      url: config.url,
+      keyPrefix: config.keyPrefix,
+      commandTimeoutMs: config.commandTimeoutMs,
+    });
   },
 };

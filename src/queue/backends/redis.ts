@@ -1,9 +1,269 @@
-import type { QueueBackendFactory } from "../types.js";
+import type { Redis } from "ioredis";
+import type { Envelope } from "../../envelope/envelope.js";
+import { type Logger, silentLogger } from "../../observability/logger.js";
+import {
+  type ConsumeOptions,
+  type DeadLetter,
+  type Delivery,
+  type Env,
+  type QueueBackend,
+  type QueueBackendFactory,
+  QueueClosedError,
+  type QueueStats,
+} from "../types.js";
+import { AckBatcher } from "./redis/ack-batcher.js";
+import { REDIS_DEFAULTS, type RedisConfig, RedisKeys, redisConfigFromEnv } from "./redis/config.js";
+import { blockingClient, closeClient, commandClient, connect } from "./redis/connection.js";
+import { type ConsumerContext, RedisConsumer } from "./redis/consumer.js";
+import { ConsumerNames } from "./redis/consumer-name.js";
+import { type StreamEntry, toDeadLetter } from "./redis/entries.js";
+import { type QueueScripts, queueScripts } from "./redis/scripts.js";
 
-// Placeholder until the redis backend lands.
+export interface RedisQueueOptions extends Partial<RedisConfig> {
+  logger?: Logger;
+}
+
+/** Most entries one trim script call removes, so a big backlog never blocks Redis for long. */
+const TRIM_BATCH = 10_000;
+const REPLAY_BATCH = 500;
+
+/**
+ * Redis Streams backend. One stream per topic, one consumer group per Slackline group; an entry is
+ * XACKed only when the worker acks it. Layout and guarantees: docs/redis.md.
+ */
+export class RedisQueue implements QueueBackend {
+  readonly name = "redis";
+  readonly durable = true;
+  readonly config: RedisConfig;
+  readonly keys: RedisKeys;
+  /** The command connection (auto-pipelined); exposed for tests and tools. */
+  readonly client: Redis;
+  private readonly scripts: QueueScripts;
+  private readonly acks: AckBatcher;
+  private readonly logger: Logger;
+  private readonly consumers = new Set<RedisConsumer>();
+  private readonly groups = new Set<string>();
+  private readonly trims = new Map<string, { published: number; running: Promise<void> | null }>();
+  private readonly context: ConsumerContext;
+  private closed: Promise<void> | null = null;
+
+  constructor(options: RedisQueueOptions = {}) {
+    const { logger, ...config } = options;
+    this.config = { ...REDIS_DEFAULTS, ...stripUndefined(config) };
+    this.logger = logger ?? silentLogger;
+    this.keys = new RedisKeys(this.config.keyPrefix);
+    const connectOptions = { commandTimeoutMs: this.config.commandTimeoutMs, logger: this.logger };
+    this.client = commandClient(this.config.url, { ...connectOptions, connectionName: "slackline" });
+    this.scripts = queueScripts(this.client);
+    this.acks = new AckBatcher(this.client);
+    this.context = {
+      client: this.client,
+      scripts: this.scripts,
+      keys: this.keys,
+      acks: this.acks,
+      names: new ConsumerNames(this.config.dataDir),
+      logger: this.logger,
+      deadConsumerIdleMs: this.config.deadConsumerIdleMs,
+      openBlocking: async (consumer) => {
+        const client = blockingClient(this.config.url, {
+          ...connectOptions,
+          connectionName: `slackline-consumer-${consumer.replace(/[^A-Za-z0-9_.-]/g, "_")}`,
+        });
+        await connect(client);
+        return client;
+      },
+      ensureGroup: (stream, group) => this.ensureGroup(stream, group),
+      forgetGroup: (stream, group) => this.groups.delete(`${group}\u0000${stream}`),
+    };
+  }
+
+  /** Connects before resolving (the first ping must not race the handshake); Redis down is reported by ping(). */
+  static async open(options: RedisQueueOptions = {}): Promise<RedisQueue> {
+    const queue = new RedisQueue(options);
+    await connect(queue.client);
+    return queue;
+  }
+
+  private get isClosed(): boolean {
+    return this.closed !== null;
+  }
+
+  async publish(topic: string, message: Envelope): Promise<string> {
+    if (this.isClosed) throw new QueueClosedError(this.name);
+    const id = await this.client.xadd(
+      this.keys.stream(topic),
+      "*",
+      "envelope",
+      JSON.stringify(message),
+      "id",
+      message.id,
+    );
+    this.published(topic);
+    return id as string;
+  }
+
+  /** SET NX on the dedup key (shared with RedisDedupStore) and XADD, in one script. */
+  async publishOnce(topic: string, message: Envelope, dedupTtlSeconds: number): Promise<string | null> {
+    if (this.isClosed) throw new QueueClosedError(this.name);
+    const id = await this.scripts.publishOnce(
+      this.keys.dedup(message.id),
+      this.keys.stream(topic),
+      Math.max(1, Math.round(dedupTtlSeconds * 1000)),
+      JSON.stringify(message),
+      message.id,
+    );
+    if (id !== null) this.published(topic);
+    return id;
+  }
+
+  consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery> {
+    if (this.isClosed) return (async function* () {})();
+    const consumer = new RedisConsumer(this.context, topic, options);
+    this.consumers.add(consumer);
+    const self = this;
+    return (async function* () {
+      try {
+        yield* consumer.run();
+      } finally {
+        self.consumers.delete(consumer);
+      }
+    })();
+  }
+
+  private async ensureGroup(stream: string, group: string): Promise<void> {
+    const key = `${group}\u0000${stream}`;
+    if (this.groups.has(key)) return;
+    try {
+      // From 0: a group's first consumer gets what was published before any worker ran.
+      await this.client.xgroup("CREATE", stream, group, "0", "MKSTREAM");
+    } catch (err) {
+      if (!String((err as Error).message).includes("BUSYGROUP")) throw err;
+    }
+    this.groups.add(key);
+  }
+
+  /** Counts publishes; every so often trims the stream in the background (never awaited by publish). */
+  private published(topic: string): void {
+    const max = this.config.streamMaxLen;
+    if (max === 0) return;
+    let state = this.trims.get(topic);
+    if (!state) {
+      state = { published: 0, running: null };
+      this.trims.set(topic, state);
+    }
+    state.published += 1;
+    if (state.running || state.published < Math.min(1000, Math.max(1, Math.floor(max / 10)))) return;
+    state.published = 0;
+    const s = state;
+    s.running = this.trim(topic)
+      .then(
+        () => {},
+        (err: Error) => this.logger.warn({ err: err.message, topic }, "redis stream trim failed"),
+      )
+      .finally(() => {
+        s.running = null;
+      });
+  }
+
+  /**
+   * Trims the topic's stream towards REDIS_STREAM_MAXLEN, removing only entries that every group has
+   * read and none holds (see docs/redis.md). Resolves with how many entries were removed.
+   */
+  async trim(topic: string): Promise<number> {
+    if (this.config.streamMaxLen === 0) return 0;
+    let total = 0;
+    for (let i = 0; i < 100; i++) {
+      const removed = Number(
+        await this.scripts.trim(this.keys.stream(topic), this.config.streamMaxLen, TRIM_BATCH),
+      );
+      total += removed;
+      if (removed < TRIM_BATCH) break;
+    }
+    return total;
+  }
+
+  async listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
+    const entries = (await this.client.xrange(
+      this.keys.deadLetters(topic),
+      "-",
+      "+",
+      "COUNT",
+      options.limit ?? 100,
+    )) as StreamEntry[];
+    return entries.map((e) => toDeadLetter(topic, e));
+  }
+
+  /** Each dead letter goes back into the stream addressed to the group it died in (see docs/redis.md). */
+  async replayDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {
+    const dlq = this.keys.deadLetters(topic);
+    const stream = this.keys.stream(topic);
+    let total = 0;
+    for (const ids of await this.chosenDeadLetters(dlq, options.ids)) {
+      total += Number(await this.scripts.replay(dlq, stream, ...ids));
+    }
+    return total;
+  }
+
+  async purgeDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {
+    const dlq = this.keys.deadLetters(topic);
+    if (!options.ids) return Number(await this.scripts.purgeAll(dlq));
+    let total = 0;
+    for (const ids of chunks(options.ids, REPLAY_BATCH))
+      total += ids.length ? await this.client.xdel(dlq, ...ids) : 0;
+    return total;
+  }
+
+  /** The ids asked for, or every dead letter present now (not ones that die while we replay), in batches. */
+  private async chosenDeadLetters(dlq: string, ids: string[] | undefined): Promise<string[][]> {
+    if (ids) return chunks(ids, REPLAY_BATCH);
+    const all: string[] = [];
+    let cursor = "-";
+    for (;;) {
+      const page = (await this.client.xrange(dlq, cursor, "+", "COUNT", REPLAY_BATCH)) as StreamEntry[];
+      for (const [id] of page) all.push(id);
+      if (page.length < REPLAY_BATCH) break;
+      cursor = `(${page[page.length - 1]![0]}`;
+    }
+    return chunks(all, REPLAY_BATCH);
+  }
+
+  async ping(): Promise<void> {
+    if (this.isClosed) throw new QueueClosedError(this.name);
+    await this.client.ping();
+  }
+
+  async stats(topic: string, group: string): Promise<QueueStats> {
+    const [depth, age] = (await this.scripts.stats(
+      this.keys.stream(topic),
+      this.keys.delayed(topic, group),
+      group,
+    )) as [number, number];
+    return { depth: Number(depth), oldestAgeMs: Number(age) < 0 ? null : Number(age) };
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await Promise.all([...this.consumers].map((c) => c.stop()));
+      await this.acks.drain();
+      await Promise.all([...this.trims.values()].map((t) => t.running));
+      await closeClient(this.client);
+    })();
+    return this.closed;
+  }
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export const redisBackend: QueueBackendFactory = {
   name: "redis",
-  fromEnv: () => {
-    throw new Error("the redis backend is not built yet");
-  },
+  description: "Redis Streams (REDIS_URL)",
+  fromEnv: (env: Env) => RedisQueue.open(redisConfigFromEnv(env)),
 };

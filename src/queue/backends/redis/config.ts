@@ -1,0 +1,76 @@
+import type { Env } from "../../types.js";
+
+export interface RedisConfig {
+  /** redis://[user:password@]host:port[/db] or rediss:// for TLS. */
+  url: string;
+  /** Prefix of every key this backend and RedisDedupStore touch. */
+  keyPrefix: string;
+  /** Trim a topic stream towards this many entries, never past what a group still needs; 0 never trims. */
+  streamMaxLen: number;
+  /** A command (publish, ack, ping) that gets no answer within this fails, so ingress answers 503. */
+  commandTimeoutMs: number;
+  /** Where the persistent consumer id lives (`SLACKLINE_DATA_DIR`). */
+  dataDir: string;
+  /** A consumer idle this long with nothing pending is removed from its group (XGROUP DELCONSUMER). */
+  deadConsumerIdleMs: number;
+}
+
+export const REDIS_DEFAULTS = {
+  url: "redis://127.0.0.1:6379",
+  keyPrefix: "slackline:",
+  streamMaxLen: 100_000,
+  commandTimeoutMs: 2000,
+  dataDir: ".slackline",
+  deadConsumerIdleMs: 3_600_000,
+} as const satisfies RedisConfig;
+
+const int = (value: string | undefined, fallback: number, name: string): number => {
+  if (value === undefined || value.trim() === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+};
+
+export function redisConfigFromEnv(env: Env): RedisConfig {
+  return {
+    url: env.REDIS_URL?.trim() || REDIS_DEFAULTS.url,
+    keyPrefix: env.REDIS_KEY_PREFIX ?? REDIS_DEFAULTS.keyPrefix,
+    streamMaxLen: int(env.REDIS_STREAM_MAXLEN, REDIS_DEFAULTS.streamMaxLen, "REDIS_STREAM_MAXLEN"),
+    commandTimeoutMs: Math.max(
+      50,
+      int(env.REDIS_COMMAND_TIMEOUT_MS, REDIS_DEFAULTS.commandTimeoutMs, "REDIS_COMMAND_TIMEOUT_MS"),
+    ),
+    dataDir: env.SLACKLINE_DATA_DIR?.trim() || REDIS_DEFAULTS.dataDir,
+    deadConsumerIdleMs: int(
+      env.REDIS_DEAD_CONSUMER_IDLE_MS,
+      REDIS_DEFAULTS.deadConsumerIdleMs,
+      "REDIS_DEAD_CONSUMER_IDLE_MS",
+    ),
+  };
+}
+
+/** Every key name in one place: docs/redis.md describes this layout for other programs. */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  /** The topic's stream: one entry per published message (and per retry / replay addressed to one group). */
+  stream(topic: string): string {
+    return `${this.prefix}stream:${topic}`;
+  }
+
+  /** Dead letters of a topic: the stream of topic `<topic>.dlq`. */
+  deadLetters(topic: string): string {
+    return this.stream(`${topic}.dlq`);
+  }
+
+  /** Delayed retries of one group: a sorted set scored by due time (epoch ms). */
+  delayed(topic: string, group: string): string {
+    return `${this.prefix}delayed:${topic}:${group}`;
+  }
+
+  /** Dedup markers, shared by publishOnce() and RedisDedupStore. */
+  dedup(key: string): string {
+    return `${this.prefix}dedup:${key}`;
+  }
+}

@@ -1,0 +1,93 @@
+import { Redis, type RedisOptions } from "ioredis";
+import type { Logger } from "../../../observability/logger.js";
+
+export interface ConnectOptions {
+  commandTimeoutMs: number;
+  /** Shown in CLIENT LIST, so an operator can tell gateways from workers. */
+  connectionName?: string;
+  logger?: Logger;
+}
+
+/** Reconnect quickly (Redis restarts are short), never give up: everything resumes by itself. */
+const retryStrategy = (times: number): number =>
+  Math.min(50 * 2 ** Math.min(times, 5), 1000) + Math.floor(Math.random() * 100);
+
+/**
+ * The command connection: fail fast while Redis is away (no offline queue, no resend of a command
+ * whose answer was lost, a per-command timeout), so ingress answers 503 instead of piling up work.
+ * Auto-pipelining coalesces the commands of one tick (concurrent publishes, acks) into one write.
+ */
+export function commandClient(url: string, options: ConnectOptions): Redis {
+  const client = new Redis(url, {
+    ...baseOptions(options),
+    commandTimeout: options.commandTimeoutMs,
+    enableAutoPipelining: true,
+  });
+  watchErrors(client, options.logger);
+  return client;
+}
+
+/**
+ * A consumer's own connection for XREADGROUP BLOCK (a blocked read would stall every other command
+ * on a shared connection). No command timeout (it would cut the block short); `blockingTimeout`
+ * rejects a read that outlives its BLOCK by more than the grace, which catches a hung server.
+ */
+export function blockingClient(url: string, options: ConnectOptions): Redis {
+  const client = new Redis(url, {
+    ...baseOptions(options),
+    blockingTimeout: 1000,
+    blockingTimeoutGrace: Math.max(1000, options.commandTimeoutMs),
+  });
+  watchErrors(client, options.logger);
+  return client;
+}
+
+function baseOptions(options: ConnectOptions): RedisOptions {
+  return {
+    // RESP2: the reply shapes of stream commands and scripts are the same on every server version.
+    protocol: 2,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: Math.max(1000, options.commandTimeoutMs),
+    retryStrategy,
+    ...(options.connectionName ? { connectionName: options.connectionName } : {}),
+  };
+}
+
+/** ioredis emits every reconnect failure as an "error" event; log each outage once, not every retry. */
+function watchErrors(client: Redis, logger: Logger | undefined): void {
+  let down = false;
+  client.on("error", (err: Error) => {
+    if (down) return;
+    down = true;
+    logger?.warn({ err: err.message }, "redis connection lost; reconnecting");
+  });
+  client.on("ready", () => {
+    if (down) logger?.info("redis connection restored");
+    down = false;
+  });
+}
+
+/** Connects, resolving once ready or once the first attempt failed (it keeps retrying in the background). */
+export async function connect(client: Redis): Promise<void> {
+  if (client.status !== "wait") return;
+  await client.connect().catch(() => {});
+}
+
+/** QUIT politely, but never hang on a server that is gone. */
+export async function closeClient(client: Redis): Promise<void> {
+  if (client.status === "end") return;
+  if (client.status !== "ready") {
+    client.disconnect();
+    return;
+  }
+  const quit = client.quit().then(
+    () => {},
+    () => {},
+  );
+  const timer = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+  await Promise.race([quit, timer]);
+  client.disconnect();
+}

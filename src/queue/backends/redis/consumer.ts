@@ -1,0 +1,379 @@
+import type { Redis } from "ioredis";
+import type { Envelope } from "../../../envelope/envelope.js";
+import type { Logger } from "../../../observability/logger.js";
+import { SettleOnce } from "../../settle-once.js";
+import type { ConsumeOptions, Delivery } from "../../types.js";
+import { Wakeup } from "../../wakeup.js";
+import type { AckBatcher } from "./ack-batcher.js";
+import type { RedisKeys } from "./config.js";
+import type { ConsumerNames } from "./consumer-name.js";
+import { fieldMap, parseEnvelope, readReplyEntries, type StreamEntry } from "./entries.js";
+import type { QueueScripts } from "./scripts.js";
+
+/** What a consumer needs from its queue. */
+export interface ConsumerContext {
+  client: Redis;
+  scripts: QueueScripts;
+  keys: RedisKeys;
+  acks: AckBatcher;
+  names: ConsumerNames;
+  logger: Logger;
+  deadConsumerIdleMs: number;
+  /** Opens this consumer's own connection for blocking reads. */
+  openBlocking(name: string): Promise<Redis>;
+  /** XGROUP CREATE ... 0 MKSTREAM once per stream and group (forgotten again on NOGROUP). */
+  ensureGroup(stream: string, group: string): Promise<void>;
+  forgetGroup(stream: string, group: string): void;
+}
+
+interface Leased {
+  id: string;
+  fields: string[];
+  /** The group's delivery count for the entry when we got it: part of the ownership check. */
+  count: number;
+  readAt: number;
+}
+
+export const DEFAULT_LEASE_MS = 30_000;
+/** Most entries one read or claim takes when the caller sets no prefetch. */
+const DEFAULT_BATCH = 32;
+/** Longest XREADGROUP BLOCK: bounds how late a due retry or an expired lease is noticed. */
+const MAX_BLOCK_MS = 1000;
+const HAND_BACK_MAX = 10_000;
+
+const sleep = (ms: number, signal: AbortSignal) => new Wakeup().sleep(ms, signal);
+
+/**
+ * One consume() loop: its own blocking connection, a stable name, the entries it leased. Order of
+ * work: its own pending entries first (a restart picks up where it stopped), then due retries,
+ * expired leases of other consumers (XAUTOCLAIM), then new entries (XREADGROUP >).
+ */
+export class RedisConsumer {
+  private readonly controller = new AbortController();
+  private readonly settled = new Wakeup();
+  private readonly stream: string;
+  private readonly delayed: string;
+  private readonly group: string;
+  private readonly leaseMs: number;
+  private readonly prefetch: number;
+  private readonly batch: number;
+  private readonly promoteEveryMs: number;
+  private readonly reclaimEveryMs: number;
+  private readonly cleanupEveryMs: number;
+  private name: string | null = null;
+  private releaseName: (() => Promise<void>) | null = null;
+  private blocking: Redis | null = null;
+  private buffer: Leased[] = [];
+  private readonly held = new Map<string, SettleOnce>();
+  private nextPromote = 0;
+  private nextReclaim = 0;
+  private nextCleanup = 0;
+  private reclaimCursor = "0-0";
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly ctx: ConsumerContext,
+    private readonly topic: string,
+    private readonly options: ConsumeOptions,
+  ) {
+    this.stream = ctx.keys.stream(topic);
+    this.delayed = ctx.keys.delayed(topic, options.group);
+    this.group = options.group;
+    this.leaseMs = Math.max(50, options.leaseMs ?? DEFAULT_LEASE_MS);
+    this.prefetch = options.prefetch && options.prefetch > 0 ? options.prefetch : Number.POSITIVE_INFINITY;
+    this.batch = Math.min(DEFAULT_BATCH, this.prefetch);
+    this.promoteEveryMs = Math.min(500, this.leaseMs / 2);
+    this.reclaimEveryMs = Math.min(5000, Math.max(50, this.leaseMs / 4));
+    this.cleanupEveryMs = Math.max(10_000, Math.min(ctx.deadConsumerIdleMs / 2, 300_000));
+    if (options.signal?.aborted) this.controller.abort();
+    options.signal?.addEventListener("abort", () => void this.stop(), { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  async *run(): AsyncGenerator<Delivery> {
+    const signal = this.controller.signal;
+    let recovering = true;
+    let historyCursor = "0-0";
+    let failures = 0;
+    try {
+      while (!signal.aborted) {
+        try {
+          const leased = this.buffer.shift();
+          if (leased) {
+            const delivery = await this.prepare(leased);
+            if (delivery && !signal.aborted) yield delivery;
+            continue;
+          }
+          if (this.held.size >= this.prefetch) {
+            await this.settled.sleep(Number.POSITIVE_INFINITY, signal);
+            continue;
+          }
+          if (!this.name) await this.start();
+          if (signal.aborted) break;
+          await this.ctx.ensureGroup(this.stream, this.group);
+          if (recovering) {
+            historyCursor = await this.readOwnPending(historyCursor);
+            recovering = historyCursor !== "";
+          } else {
+            await this.housekeeping();
+            if (this.buffer.length === 0) await this.readNew();
+          }
+          failures = 0;
+        } catch (err) {
+          if (signal.aborted) break;
+          if (String((err as Error)?.message).includes("NOGROUP")) {
+            // The stream or group vanished (a Redis without persistence restarted): make it again.
+            this.ctx.forgetGroup(this.stream, this.group);
+            recovering = true;
+            historyCursor = "0-0";
+          }
+          if (failures++ === 0) {
+            this.ctx.logger.warn(
+              { err: (err as Error).message, topic: this.topic },
+              "redis consume failed; retrying",
+            );
+          }
+          await sleep(Math.min(2000, 100 * 2 ** Math.min(failures, 5)), signal);
+        }
+      }
+    } finally {
+      await this.stop();
+    }
+  }
+
+  /** Stops leasing, hands back every entry this consumer holds, releases its connection and name. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.controller.abort();
+      // Like the memory backend: a delivery handed back is no longer this consumer's to settle.
+      for (const once of this.held.values()) await once.run(() => {});
+      this.held.clear();
+      this.buffer = [];
+      this.blocking?.disconnect();
+      if (this.name) {
+        await this.ctx.scripts
+          .handBack(this.stream, this.group, this.name, HAND_BACK_MAX)
+          .catch((err: Error) => {
+            this.ctx.logger.warn(
+              { err: err.message, topic: this.topic },
+              "hand-back failed; entries return after their lease",
+            );
+          });
+      }
+      await this.releaseName?.();
+    })();
+    return this.stopping;
+  }
+
+  private async start(): Promise<void> {
+    if (this.options.consumer) {
+      this.name = this.options.consumer;
+    } else {
+      const slot = await this.ctx.names.acquire();
+      this.name = slot.name;
+      this.releaseName = slot.release;
+    }
+    this.blocking = await this.ctx.openBlocking(this.name);
+    if (this.controller.signal.aborted) this.blocking.disconnect();
+  }
+
+  private capacity(): number {
+    const free = this.prefetch - this.held.size - this.buffer.length;
+    return Math.max(1, Math.min(this.batch, free));
+  }
+
+  /** XREADGROUP with id 0: what this name held when it stopped. Returns the next cursor, "" when done. */
+  private async readOwnPending(cursor: string): Promise<string> {
+    const count = this.capacity();
+    const start = cursor === "0-0" ? "-" : `(${cursor}`;
+    const replies = await this.ctx.client
+      .pipeline()
+      .call("XREADGROUP", "GROUP", this.group, this.name!, "COUNT", count, "STREAMS", this.stream, cursor)
+      .call("XPENDING", this.stream, this.group, start, "+", count, this.name!)
+      .exec();
+    const [readErr, read] = replies?.[0] ?? [new Error("no reply"), null];
+    const [pendErr, pending] = replies?.[1] ?? [new Error("no reply"), null];
+    if (readErr) throw readErr;
+    if (pendErr) throw pendErr;
+    const counts = new Map((pending as [string, string, number, number][]).map((p) => [p[0], Number(p[3])]));
+    const entries = readReplyEntries(read);
+    this.take(entries, (id) => counts.get(id) ?? 1);
+    return entries.length === 0 ? "" : entries[entries.length - 1]![0];
+  }
+
+  /** XREADGROUP >, blocking until something arrives or the next housekeeping is due. */
+  private async readNew(): Promise<void> {
+    const until = Math.min(this.nextPromote, this.nextReclaim) - Date.now();
+    const block = Math.max(1, Math.min(MAX_BLOCK_MS, until));
+    const reply = await this.blocking!.call(
+      "XREADGROUP",
+      "GROUP",
+      this.group,
+      this.name!,
+      "COUNT",
+      this.capacity(),
+      "BLOCK",
+      block,
+      "STREAMS",
+      this.stream,
+      ">",
+    );
+    this.take(readReplyEntries(reply), () => 1);
+  }
+
+  private take(entries: StreamEntry[], count: (id: string) => number): void {
+    const now = Date.now();
+    const gone: string[] = [];
+    for (const [id, fields] of entries) {
+      if (fields === null) gone.push(id);
+      else this.buffer.push({ id, fields, count: count(id), readAt: now });
+    }
+    // Deleted from the stream while pending: nothing left to deliver.
+    for (const id of gone) void this.ctx.acks.ack(this.stream, this.group, id).catch(() => {});
+  }
+
+  /** Due retries into the stream; expired leases of others into our buffer; dead consumers out. */
+  private async housekeeping(): Promise<void> {
+    const { scripts, keys } = this.ctx;
+    let now = Date.now();
+    if (now >= this.nextPromote) {
+      const [, next] = (await scripts.promote(
+        this.stream,
+        this.delayed,
+        keys.deadLetters(this.topic),
+        this.group,
+        100,
+      )) as [number, string | null];
+      now = Date.now();
+      this.nextPromote = Math.min(
+        now + this.promoteEveryMs,
+        next === null ? Number.POSITIVE_INFINITY : Number(next),
+      );
+    }
+    if (now >= this.nextReclaim) {
+      const [cursor, entries, counts] = (await scripts.reclaim(
+        this.stream,
+        this.group,
+        this.name!,
+        this.leaseMs,
+        this.reclaimCursor,
+        this.capacity(),
+      )) as [string, StreamEntry[], number[]];
+      const byId = new Map(entries.map((e, i) => [e[0], Number(counts[i] ?? 1)]));
+      this.take(entries, (id) => byId.get(id) ?? 1);
+      this.reclaimCursor = cursor;
+      // A cursor that did not wrap means more may be waiting: look again soon, at once if this pass found some.
+      const again = entries.length > 0 ? 0 : Math.min(this.reclaimEveryMs, 100);
+      this.nextReclaim = Date.now() + (cursor === "0-0" ? this.reclaimEveryMs : again);
+    }
+    if (now >= this.nextCleanup) {
+      this.nextCleanup = now + this.cleanupEveryMs;
+      const removed = (await scripts.cleanupConsumers(
+        this.stream,
+        this.group,
+        this.name!,
+        this.ctx.deadConsumerIdleMs,
+      )) as string[];
+      if (removed.length > 0) {
+        this.ctx.logger.info(
+          { topic: this.topic, group: this.group, removed },
+          "removed dead redis consumers",
+        );
+      }
+    }
+  }
+
+  /** A leased entry as a Delivery; null when it is not for us (another group's retry, malformed, stolen). */
+  private async prepare(leased: Leased): Promise<Delivery | null> {
+    const f = fieldMap(leased.fields);
+    if (f.group && f.group !== this.group) {
+      // A retry or replay addressed to another group: this group already had the message.
+      void this.ctx.acks.ack(this.stream, this.group, leased.id).catch(() => {});
+      return null;
+    }
+    const envelope = parseEnvelope(f.envelope);
+    if (typeof envelope === "string") {
+      const raw = f.envelope ?? JSON.stringify(f);
+      await this.ctx.scripts.deadLetter(
+        this.stream,
+        this.ctx.keys.deadLetters(this.topic),
+        ...this.ownership(leased),
+        raw,
+        f.id ?? "",
+        `malformed stream entry: ${envelope}`,
+        leased.count,
+        this.topic,
+      );
+      return null;
+    }
+    // Waited in the buffer a while: make sure the lease is still ours and fresh before handing it out.
+    if (Date.now() - leased.readAt > this.leaseMs / 3) {
+      const kept = await this.ctx.scripts.extend(this.stream, ...this.ownership(leased));
+      if (kept !== 1) return null;
+    }
+    return this.delivery(leased, envelope, (Number(f.attempt) || 0) + leased.count, f.envelope!);
+  }
+
+  private ownership(leased: Leased): [string, string, string, number] {
+    return [this.group, this.name!, leased.id, leased.count];
+  }
+
+  private delivery(leased: Leased, message: Envelope, attempt: number, raw: string): Delivery {
+    const once = new SettleOnce();
+    const { id } = leased;
+    this.held.set(id, once);
+    const forget = () => {
+      if (this.held.get(id) === once) this.held.delete(id);
+      this.settled.notify();
+    };
+    const { scripts, keys, acks } = this.ctx;
+    return {
+      id,
+      topic: this.topic,
+      message,
+      attempt,
+      ack: () =>
+        once.run(async () => {
+          forget();
+          await acks.ack(this.stream, this.group, id);
+        }),
+      retry: (delayMs, error) =>
+        once.run(async () => {
+          forget();
+          const delay = Math.max(0, Math.round(delayMs));
+          await scripts.retry(
+            this.stream,
+            this.delayed,
+            ...this.ownership(leased),
+            delay,
+            attempt,
+            raw,
+            message.id,
+            error ?? "",
+          );
+          if (delay > 0) this.nextPromote = Math.min(this.nextPromote, Date.now() + delay);
+        }),
+      deadLetter: (reason) =>
+        once.run(async () => {
+          forget();
+          await scripts.deadLetter(
+            this.stream,
+            keys.deadLetters(this.topic),
+            ...this.ownership(leased),
+            raw,
+            message.id,
+            reason,
+            attempt,
+            this.topic,
+          );
+        }),
+      extend: async () => {
+        if (once.isSettled) return;
+        await scripts.extend(this.stream, ...this.ownership(leased));
+      },
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { RedisDedupStore, redisDedupFactory } from "../../src/dedup/redis.js";
+import { RedisQueue } from "../../src/queue/backends/redis.js";
+import { dedupStoreContract } from "../../src/testing/contract.js";
+import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
+import { REDIS_URL, requireService } from "../helpers/services.js";
+import { deleteKeys } from "../queue/redis-helpers.js";
+
+const available = await requireService("Redis", REDIS_URL);
+const keyPrefix = `slackline-test:dedup:${randomUUID().slice(0, 8)}:`;
+
+describe.skipIf(!available)("redis dedup store", () => {
+  afterAll(() => deleteKeys(REDIS_URL, keyPrefix));
+
+  dedupStoreContract({ name: "redis", create: () => RedisDedupStore.open({ url: REDIS_URL, keyPrefix }) });
+
+  it("fromEnv reads REDIS_URL and REDIS_KEY_PREFIX", async () => {
+    const store = await redisDedupFactory.fromEnv({ REDIS_URL, REDIS_KEY_PREFIX: keyPrefix });
+    const raw = new Redis(REDIS_URL);
+    try {
+      const key = `k:${randomUUID()}`;
+      expect(await store.claim(key, 10)).toBe("claimed");
+      expect(await raw.get(`${keyPrefix}dedup:${key}`)).toBe("pending");
+      await store.confirm(key, 60);
+      expect(await raw.get(`${keyPrefix}dedup:${key}`)).toBe("done");
+      expect(await raw.pttl(`${keyPrefix}dedup:${key}`)).toBeGreaterThan(50_000);
+    } finally {
+      raw.disconnect();
+      await store.close();
+    }
+  });
+
+  it("shares its keys with the queue's publishOnce()", async () => {
+    const store = await RedisDedupStore.open({ url: REDIS_URL, keyPrefix });
+    const queue = await RedisQueue.open({ url: REDIS_URL, keyPrefix });
+    try {
+      const topic = uniqueTopic();
+      const published = sampleEnvelope();
+      expect(await queue.publishOnce(topic, published, 60)).not.toBeNull();
+      // A gateway on the claim path sees the fast path's publish as done...
+      expect(await store.claim(published.id, 10)).toBe("duplicate");
+      // ...and the fast path sees a claim in flight as not publishable yet (ingress answers 503, Slack retries).
+      const claimed = sampleEnvelope();
+      expect(await store.claim(claimed.id, 10)).toBe("claimed");
+      await expect(queue.publishOnce(topic, claimed, 60)).rejects.toThrow(/INFLIGHT/);
+      await store.confirm(claimed.id, 60);
+      expect(await queue.publishOnce(topic, claimed, 60)).toBeNull();
+    } finally {
+      await queue.close();
+      await store.close();
+    }
+  });
+
+  it("marked() answers for many keys at once", async () => {
+    const store = await RedisDedupStore.open({ url: REDIS_URL, keyPrefix });
+    try {
+      const keys = Array.from({ length: 200 }, () => `m:${randomUUID()}`);
+      await Promise.all(keys.filter((_, i) => i % 3 === 0).map((k) => store.mark(k, 60)));
+      const marked = await store.marked(keys);
+      expect(marked.size).toBe(keys.filter((_, i) => i % 3 === 0).length);
+    } finally {
+      await store.close();
+    }
+  });
+});

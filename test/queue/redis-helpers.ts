@@ -1,0 +1,35 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { RedisQueue, type RedisQueueOptions } from "../../src/queue/backends/redis.js";
+import { REDIS_URL } from "../helpers/services.js";
+
+/** A key prefix and a data dir of its own per test file, removed by cleanup(). */
+export function redisTestSpace(name: string) {
+  const keyPrefix = `slackline-test:${name}:${randomUUID().slice(0, 8)}:`;
+  const dataDir = mkdtempSync(join(tmpdir(), `slackline-${name}-`));
+  const open = (options: RedisQueueOptions = {}) =>
+    RedisQueue.open({ url: REDIS_URL, keyPrefix, dataDir, ...options });
+  const cleanup = async (url = REDIS_URL) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await deleteKeys(url, keyPrefix).catch(() => {});
+  };
+  return { keyPrefix, dataDir, open, cleanup };
+}
+
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      if (keys.length) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    client.disconnect();
+  }
+}
