@@ -1,9 +1,71 @@
+import type Database from "better-sqlite3";
+import { DedupTable } from "../queue/backends/sqlite/dedup-table.js";
+import {
+  openSqlite,
+  resolveSqlitePath,
+  type Synchronous,
+  synchronousFromEnv,
+} from "../queue/backends/sqlite/open.js";
+import type { Env } from "../queue/types.js";
 import type { DedupStoreFactory } from "./registry.js";
+import type { ClaimResult, DedupStore } from "./types.js";
 
-// Placeholder until the sqlite dedup store lands.
+export interface SqliteDedupStoreOptions {
+  /** The database file; by default the queue's, so publishOnce() and this store share one table. */
+  path: string;
+  synchronous?: Synchronous;
+  busyTimeoutMs?: number;
+}
+
+/** Dedup keys in the SQLite file, shared by every process on the host. */
+export class SqliteDedupStore implements DedupStore {
+  readonly name = "sqlite";
+  private readonly db: Database.Database;
+  private readonly table: DedupTable;
+
+  constructor(options: SqliteDedupStoreOptions) {
+    this.db = openSqlite(options.path, {
+      synchronous: options.synchronous,
+      busyTimeoutMs: options.busyTimeoutMs,
+    });
+    this.table = new DedupTable(this.db);
+  }
+
+  static fromEnv(env: Env): SqliteDedupStore {
+    return new SqliteDedupStore({ path: resolveSqlitePath(env), synchronous: synchronousFromEnv(env) });
+  }
+
+  async claim(key: string, pendingTtlSeconds: number): Promise<ClaimResult> {
+    return this.table.claim(key, pendingTtlSeconds * 1000);
+  }
+
+  async confirm(key: string, ttlSeconds: number): Promise<void> {
+    this.table.markDone(key, ttlSeconds * 1000);
+  }
+
+  async release(key: string): Promise<void> {
+    this.table.release(key);
+  }
+
+  async mark(key: string, ttlSeconds: number): Promise<void> {
+    this.table.markDone(key, ttlSeconds * 1000);
+  }
+
+  async marked(keys: readonly string[]): Promise<Set<string>> {
+    return this.table.marked(keys);
+  }
+
+  /** Deletes expired keys now (they are also swept every so many writes). */
+  async sweep(): Promise<number> {
+    return this.table.sweep();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
 export const sqliteDedupFactory: DedupStoreFactory = {
   name: "sqlite",
-  fromEnv: () => {
-    throw new Error("the sqlite dedup store is not built yet");
-  },
+  fromEnv: (env) => SqliteDedupStore.fromEnv(env),
 };

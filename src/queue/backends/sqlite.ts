@@ -1,9 +1,478 @@
-import type { QueueBackendFactory } from "../types.js";
+/**
+ * The embedded SQLite queue: the default backend. One file (WAL) is shared by every process on the
+ * host: a gateway and several workers may run side by side on it.
+ *
+ * - publish() resolves once its row is committed to the WAL file. Publishes made in the same event-loop
+ *   turn share one short transaction (group commit, ./sqlite/group-commit.ts): under load that is one
+ *   WAL write per turn instead of one per request. `groupCommit: false` commits each on its own.
+ *   Durability: see `synchronous` in ./sqlite/open.ts (NORMAL survives kill -9; FULL survives power loss).
+ * - Consumers in this process are woken at once; consumers in other processes poll every `pollMs`,
+ *   and a poll costs one `PRAGMA data_version` unless another connection committed something.
+ * - Leases expire (30 s by default), and a lease whose holder process died on this host is reclaimed
+ *   within `reclaimMs`, so a restarted worker gets its messages back promptly.
+ * - Retention (rows acked by every known group are deleted) is described in ./sqlite/schema.ts.
+ */
+import { randomUUID } from "node:crypto";
+import type Database from "better-sqlite3";
+import type { Envelope } from "../../envelope/envelope.js";
+import { type Logger, silentLogger } from "../../observability/logger.js";
+import { SettleOnce } from "../settle-once.js";
+import {
+  type ConsumeOptions,
+  type DeadLetter,
+  type Delivery,
+  type Env,
+  type QueueBackend,
+  type QueueBackendFactory,
+  QueueClosedError,
+  type QueueStats,
+} from "../types.js";
+import { anySignal, Wakeup } from "../wakeup.js";
+import { DedupTable } from "./sqlite/dedup-table.js";
+import { GroupCommit, type PendingPublish } from "./sqlite/group-commit.js";
+import { holderIsDead, SELF } from "./sqlite/liveness.js";
+import { openSqlite, resolveSqlitePath, type Synchronous, synchronousFromEnv } from "./sqlite/open.js";
+import { type DeadRow, type LeasedRow, prepareStatements, type Statements } from "./sqlite/statements.js";
 
-// Placeholder until the sqlite backend lands.
+export interface SqliteQueueOptions {
+  /** The database file; `:memory:` works for a single instance. */
+  path: string;
+  /** How often an idle consumer looks for work published by other processes (default 50 ms). */
+  pollMs?: number;
+  /** How often consumers look for leases held by dead processes on this host (default 1000 ms). */
+  reclaimMs?: number;
+  /** NORMAL (default) or FULL; see ./sqlite/open.ts. */
+  synchronous?: Synchronous;
+  busyTimeoutMs?: number;
+  /** Share one transaction among the publishes of one event-loop turn (default true). */
+  groupCommit?: boolean;
+  logger?: Logger;
+}
+
+type Tx<F extends (...args: never[]) => unknown> = Database.Transaction<F>;
+
+const DEFAULT_LEASE_MS = 30_000;
+const DEFAULT_POLL_MS = 50;
+const DEFAULT_RECLAIM_MS = 1000;
+
+interface Lease {
+  seq: number;
+  attempt: number;
+  once: SettleOnce;
+}
+
+interface Consumer {
+  group: string;
+  name: string;
+  held: Set<Lease>;
+  /** Notified when a lease settles, for `prefetch`. */
+  settled: Wakeup;
+}
+
+export class SqliteQueue implements QueueBackend {
+  readonly name = "sqlite";
+  readonly durable = true;
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly s: Statements;
+  private readonly dedup: DedupTable;
+  private readonly pollMs: number;
+  private readonly reclaimMs: number;
+  private readonly logger: Logger;
+  private readonly closing = new AbortController();
+  private readonly wakeups = new Map<string, Wakeup>();
+  private readonly consumers = new Set<Consumer>();
+  /** Bumped on every local write that can make work visible (our own writes leave data_version alone). */
+  private generation = 0;
+  private nextReclaimAt = 0;
+  private readonly claimTx: Tx<
+    (topic: string, group: string, consumer: string, leaseMs: number) => LeasedRow | null
+  >;
+  private readonly publishTx: Tx<(batch: PendingPublish[]) => (number | null)[]>;
+  private readonly batcher: GroupCommit | null;
+  private readonly deadLetterTx: Tx<
+    (reason: string, seq: number, group: string, attempt: number, consumer: string) => void
+  >;
+  private readonly replayTx: Tx<(topic: string, ids: number[] | null) => number>;
+  private readonly dropGroupTx: Tx<(topic: string, group: string) => void>;
+
+  constructor(options: SqliteQueueOptions) {
+    this.path = options.path;
+    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.reclaimMs = options.reclaimMs ?? DEFAULT_RECLAIM_MS;
+    this.logger = options.logger ?? silentLogger;
+    this.db = openSqlite(options.path, {
+      synchronous: options.synchronous,
+      busyTimeoutMs: options.busyTimeoutMs,
+    });
+    const s = prepareStatements(this.db);
+    this.s = s;
+    this.dedup = new DedupTable(this.db);
+
+    this.claimTx = this.db.transaction((topic: string, group: string, consumer: string, leaseMs: number) => {
+      const now = Date.now();
+      const until = now + leaseMs;
+      const again = s.leaseAgain.get(
+        until,
+        consumer,
+        SELF.pid,
+        SELF.host,
+        SELF.start,
+        group,
+        topic,
+        group,
+        now,
+      );
+      if (again) {
+        if (again.body !== null) return again;
+        // A delivery without its message: drop it rather than loop on it.
+        this.logger.warn(
+          { topic, group, seq: again.seq },
+          "sqlite queue: delivery without a message row dropped",
+        );
+        s.dropOrphan.run(again.seq, group);
+        this.generation++;
+        return null;
+      }
+      const fresh = s.nextFresh.get(topic, topic, group, group);
+      if (!fresh) return null;
+      s.insertLease.run(fresh.seq, group, topic, until, consumer, SELF.pid, SELF.host, SELF.start);
+      s.advanceCursor.run(fresh.seq, topic, group);
+      return { seq: fresh.seq, attempt: 1, body: fresh.body };
+    });
+
+    this.publishTx = this.db.transaction((batch: PendingPublish[]) => {
+      const now = Date.now();
+      const seqs: (number | null)[] = [];
+      for (const p of batch) {
+        // publishOnce: the dedup row and the message commit together, or neither does.
+        if (p.key !== null && !this.dedup.takeDone(p.key, p.ttlMs, now)) seqs.push(null);
+        else seqs.push(Number(s.insertMessage.run(p.topic, p.body, now, null).lastInsertRowid));
+      }
+      return seqs;
+    });
+    this.batcher = options.groupCommit === false ? null : new GroupCommit((batch) => this.commit(batch));
+
+    this.deadLetterTx = this.db.transaction(
+      (reason: string, seq: number, group: string, attempt: number, consumer: string) => {
+        if (s.copyToDlq.run(reason, Date.now(), seq, group, attempt, consumer).changes === 1) {
+          s.ack.run(seq, group, attempt, consumer);
+        }
+      },
+    );
+
+    this.replayTx = this.db.transaction((topic: string, ids: number[] | null) => {
+      const rows = ids ? s.someDead.all(topic, JSON.stringify(ids)) : s.allDead.all(topic);
+      const now = Date.now();
+      // Back to the group it died in only; other groups have handled it already.
+      for (const row of rows) {
+        s.insertMessage.run(topic, row.body, now, row.grp);
+        s.deleteDead.run(row.id);
+      }
+      return rows.length;
+    });
+
+    this.dropGroupTx = this.db.transaction((topic: string, group: string) => {
+      s.deleteGroup.run(topic, group);
+      s.deleteGroupDeliveries.run(topic, group);
+      s.deleteReplaysFor.run(topic, group);
+      s.sweepTaken.run(topic, topic);
+    });
+
+    this.logger.debug({ path: options.path }, "sqlite queue open");
+  }
+
+  static fromEnv(env: Env, options: Partial<SqliteQueueOptions> = {}): SqliteQueue {
+    return new SqliteQueue({
+      path: resolveSqlitePath(env),
+      synchronous: synchronousFromEnv(env),
+      ...options,
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.closing.signal.aborted) throw new QueueClosedError(this.name);
+  }
+
+  private wakeup(topic: string): Wakeup {
+    let w = this.wakeups.get(topic);
+    if (!w) {
+      w = new Wakeup();
+      this.wakeups.set(topic, w);
+    }
+    return w;
+  }
+
+  /** Something became visible in `topic` (or everywhere): wake this process's consumers. */
+  private changed(topic?: string): void {
+    this.generation++;
+    if (topic === undefined) for (const w of this.wakeups.values()) w.notify();
+    else this.wakeups.get(topic)?.notify();
+  }
+
+  publish(topic: string, message: Envelope): Promise<string> {
+    return this.enqueue(topic, message, null, 0) as Promise<string>;
+  }
+
+  /** Dedup by `message.id` and publish in one transaction; the key is shared with SqliteDedupStore. */
+  publishOnce(topic: string, message: Envelope, dedupTtlSeconds: number): Promise<string | null> {
+    return this.enqueue(topic, message, message.id, dedupTtlSeconds * 1000);
+  }
+
+  private enqueue(
+    topic: string,
+    message: Envelope,
+    key: string | null,
+    ttlMs: number,
+  ): Promise<string | null> {
+    if (this.closing.signal.aborted) return Promise.reject(new QueueClosedError(this.name));
+    let body: string;
+    try {
+      body = JSON.stringify(message);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const batcher = this.batcher;
+    if (batcher === null) {
+      try {
+        const [seq] = this.commit([{ topic, body, key, ttlMs, resolve: noop, reject: noop }]);
+        return Promise.resolve(seq == null ? null : String(seq));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      batcher.add({
+        topic,
+        body,
+        key,
+        ttlMs,
+        resolve: (seq) => resolve(seq === null ? null : String(seq)),
+        reject,
+      });
+    });
+  }
+
+  /** Writes publishes in one transaction (a lone plain publish is a single autocommit INSERT). */
+  private commit(batch: PendingPublish[]): (number | null)[] {
+    const only = batch.length === 1 ? batch[0]! : null;
+    const seqs =
+      only !== null && only.key === null
+        ? [Number(this.s.insertMessage.run(only.topic, only.body, Date.now(), null).lastInsertRowid)]
+        : this.publishTx.immediate(batch);
+    for (let i = 0; i < batch.length; i++) if (seqs[i] !== null) this.changed(batch[i]!.topic);
+    return seqs;
+  }
+
+  async *consume(topic: string, options: ConsumeOptions): AsyncGenerator<Delivery> {
+    if (this.closing.signal.aborted) return;
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    const prefetch = options.prefetch ?? Number.POSITIVE_INFINITY;
+    const signal = anySignal(options.signal, this.closing.signal);
+    const wake = this.wakeup(topic);
+    const consumer: Consumer = {
+      group: options.group,
+      name: options.consumer ?? randomUUID(),
+      held: new Set(),
+      settled: new Wakeup(),
+    };
+    this.s.ensureGroup.run(topic, consumer.group, Date.now());
+    this.consumers.add(consumer);
+    // Data version and local generation at the last empty look, and when a delayed row comes due.
+    let seenVersion = -1;
+    let seenGeneration = -1;
+    let dueAt = 0;
+    try {
+      while (!signal.aborted) {
+        if (consumer.held.size >= prefetch) {
+          await consumer.settled.sleep(Number.POSITIVE_INFINITY, signal);
+          continue;
+        }
+        const now = Date.now();
+        this.reclaimDeadHolders(now);
+        const version = this.s.dataVersion.get() as number;
+        const generation = this.generation;
+        if (version === seenVersion && generation === seenGeneration && now < dueAt) {
+          await wake.sleep(Math.min(this.pollMs, dueAt - now), signal);
+          continue;
+        }
+        const row = this.claim(topic, consumer, leaseMs, now);
+        if (!row) {
+          seenVersion = version;
+          seenGeneration = generation;
+          dueAt = this.s.nextVisibleAt.get(topic, consumer.group) ?? Number.POSITIVE_INFINITY;
+          continue;
+        }
+        yield this.delivery(topic, consumer, row, leaseMs);
+      }
+    } finally {
+      this.consumers.delete(consumer);
+      // Hand back what this consumer still holds, so the group gets it at once.
+      if (this.db.open) {
+        await Promise.allSettled([...consumer.held].map((lease) => this.handBack(consumer, lease)));
+        this.changed(topic);
+      }
+    }
+  }
+
+  private claim(topic: string, consumer: Consumer, leaseMs: number, now: number): LeasedRow | null {
+    const { group } = consumer;
+    // A read first: only take the write lock when there is something to take.
+    if (!this.s.hasWork.get(topic, group, now, topic, topic, group, group)) return null;
+    try {
+      return this.claimTx.immediate(topic, group, consumer.name, leaseMs);
+    } catch (err) {
+      // Another process held the lock past busy_timeout: look again on the next poll.
+      if ((err as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
+        this.logger.warn({ topic, group, err }, "sqlite queue: busy, will retry the lease");
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  private delivery(topic: string, consumer: Consumer, row: LeasedRow, leaseMs: number): Delivery {
+    const { seq, attempt } = row;
+    const once = new SettleOnce();
+    const lease: Lease = { seq, attempt, once };
+    consumer.held.add(lease);
+    const { group, name } = consumer;
+    const s = this.s;
+    const settle = (fn: () => void) =>
+      once.run(() => {
+        try {
+          this.assertOpen();
+          fn();
+        } finally {
+          consumer.held.delete(lease);
+          consumer.settled.notify();
+        }
+      });
+    return {
+      id: String(seq),
+      topic,
+      message: JSON.parse(row.body as string) as Envelope,
+      attempt,
+      ack: () => settle(() => s.ack.run(seq, group, attempt, name)),
+      retry: (delayMs) =>
+        settle(() => {
+          if (s.release.run(Date.now() + Math.max(0, delayMs), seq, group, attempt, name).changes)
+            this.changed(topic);
+        }),
+      deadLetter: (reason) => settle(() => this.deadLetterTx.immediate(reason, seq, group, attempt, name)),
+      extend: async () => {
+        if (once.isSettled || !this.db.open) return;
+        s.extend.run(Date.now() + leaseMs, seq, group, attempt, name);
+      },
+    };
+  }
+
+  /** Makes an unsettled lease visible to the group again, now. */
+  private handBack(consumer: Consumer, lease: Lease): Promise<void> {
+    return lease.once.run(() => {
+      consumer.held.delete(lease);
+      this.s.release.run(0, lease.seq, consumer.group, lease.attempt, consumer.name);
+    });
+  }
+
+  /** Leases held by processes on this host that are gone come back at once, not after the lease. */
+  private reclaimDeadHolders(now: number): void {
+    if (now < this.nextReclaimAt) return;
+    this.nextReclaimAt = now + this.reclaimMs;
+    let reclaimed = 0;
+    for (const holder of this.s.holders.all(SELF.host, now)) {
+      if (!holderIsDead(holder.pid, holder.start)) continue;
+      const count = this.s.reclaim.run(SELF.host, holder.pid, holder.start, now).changes;
+      if (count > 0)
+        this.logger.info({ pid: holder.pid, count }, "sqlite queue: reclaimed leases of a dead process");
+      reclaimed += count;
+    }
+    if (reclaimed > 0) this.changed();
+  }
+
+  async listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
+    this.assertOpen();
+    return this.s.listDead.all(topic, options.limit ?? 100).map(toDeadLetter);
+  }
+
+  async replayDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {
+    this.assertOpen();
+    const count = this.replayTx.immediate(topic, options.ids ? toIds(options.ids) : null);
+    if (count > 0) this.changed(topic);
+    return count;
+  }
+
+  async purgeDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {
+    this.assertOpen();
+    if (!options.ids) return this.s.purgeAll.run(topic).changes;
+    return this.s.purgeSome.run(topic, JSON.stringify(toIds(options.ids))).changes;
+  }
+
+  /**
+   * Forgets a consumer group: its pending messages and leases go, and rows only it was keeping are
+   * deleted. For a group that will never consume again (otherwise the file keeps everything for it).
+   */
+  async dropGroup(topic: string, group: string): Promise<void> {
+    this.assertOpen();
+    this.dropGroupTx.immediate(topic, group);
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    this.s.ping.get();
+  }
+
+  async stats(topic: string, group: string): Promise<QueueStats> {
+    this.assertOpen();
+    const held = this.s.statsHeld.get(topic, group);
+    const backlog = this.s.statsBacklog.get(topic, topic, group, group);
+    const depth = (held?.n ?? 0) + (backlog?.n ?? 0);
+    const oldest = minOf(held?.oldest ?? null, backlog?.oldest ?? null);
+    return { depth, oldestAgeMs: oldest === null ? null : Math.max(0, Date.now() - oldest) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    this.closing.abort();
+    // Publishes accepted before close() still commit.
+    this.batcher?.flush();
+    // Hand back every unsettled delivery before the connection goes; consume loops end on the abort.
+    const handing: Promise<void>[] = [];
+    for (const consumer of this.consumers)
+      for (const lease of consumer.held) handing.push(this.handBack(consumer, lease));
+    await Promise.allSettled(handing);
+    this.consumers.clear();
+    this.db.close();
+  }
+}
+
+const noop = (): void => {};
+
+function toDeadLetter(row: DeadRow): DeadLetter {
+  return {
+    id: String(row.id),
+    topic: row.topic,
+    group: row.grp,
+    message: JSON.parse(row.body) as Envelope,
+    reason: row.reason,
+    attempts: row.attempts,
+    dead_at: row.dead_at,
+  };
+}
+
+/** Dead-letter ids are integers; anything else matches nothing. */
+function toIds(ids: readonly string[]): number[] {
+  return ids.map(Number).filter(Number.isSafeInteger);
+}
+
+function minOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
 export const sqliteBackend: QueueBackendFactory = {
   name: "sqlite",
-  fromEnv: () => {
-    throw new Error("the sqlite backend is not built yet");
-  },
+  description: "embedded SQLite file, durable, one host (default)",
+  fromEnv: (env) => SqliteQueue.fromEnv(env),
 };

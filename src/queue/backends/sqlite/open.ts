@@ -1,0 +1,66 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
+import type { Env } from "../../types.js";
+import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
+
+export type Synchronous = "NORMAL" | "FULL";
+
+export interface OpenOptions {
+  /**
+   * NORMAL (default): in WAL mode a commit is written to the WAL file before publish() resolves, so it
+   * survives kill -9 and any crash of the process; only a power loss or kernel crash can roll back the
+   * last commits (never corrupt the file). FULL adds an fsync per commit: durable across power loss,
+   * at the cost of a disk flush on every publish.
+   */
+  synchronous?: Synchronous;
+  /** How long a writer waits for another process's write lock before failing (ms). */
+  busyTimeoutMs?: number;
+}
+
+/** `SQLITE_PATH`, else `${SLACKLINE_DATA_DIR ?? ".slackline"}/queue.db`. */
+export function resolveSqlitePath(env: Env): string {
+  return env.SQLITE_PATH?.trim() || join(env.SLACKLINE_DATA_DIR?.trim() || ".slackline", "queue.db");
+}
+
+export function synchronousFromEnv(env: Env): Synchronous | undefined {
+  const value = env.SQLITE_SYNCHRONOUS?.trim().toUpperCase();
+  if (!value) return undefined;
+  if (value !== "NORMAL" && value !== "FULL")
+    throw new Error(`SQLITE_SYNCHRONOUS must be NORMAL or FULL, not "${value}"`);
+  return value;
+}
+
+/** Opens (creating the directory and schema if needed) one connection to the shared file. */
+export function openSqlite(path: string, options: OpenOptions = {}): Database.Database {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  // busy_timeout first: every later statement may meet another process's lock.
+  const db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
+    // Keep the WAL file from staying huge after a burst.
+    db.pragma("journal_size_limit = 67108864");
+    db.pragma("foreign_keys = OFF");
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+function migrate(db: Database.Database): void {
+  // IMMEDIATE: several processes may open a fresh file at the same moment.
+  db.transaction(() => {
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(
+        `queue file schema v${version} is newer than this slackline understands (v${SCHEMA_VERSION})`,
+      );
+    }
+    if (version === SCHEMA_VERSION) return;
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}

@@ -1,0 +1,193 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { SqliteQueue, sqliteBackend } from "../../src/queue/backends/sqlite.js";
+import { DeliveryCollector } from "../../src/testing/collector.js";
+import { publishOnceContract, queueBackendContract } from "../../src/testing/contract.js";
+import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
+import { runChild } from "../fixtures/sqlite-child-helpers.js";
+
+const dir = mkdtempSync(join(tmpdir(), "slackline-sqlite-"));
+let files = 0;
+const freshPath = () => join(dir, `queue-${++files}.db`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+queueBackendContract({ name: "sqlite", create: () => new SqliteQueue({ path: freshPath() }) });
+publishOnceContract({ name: "sqlite", create: () => new SqliteQueue({ path: freshPath() }) });
+
+describe("SqliteQueue", () => {
+  const opened: SqliteQueue[] = [];
+  const collectors: DeliveryCollector[] = [];
+  const open = (path: string) => {
+    const q = new SqliteQueue({ path });
+    opened.push(q);
+    return q;
+  };
+  const collect = (q: SqliteQueue, topic: string, group: string) => {
+    const c = new DeliveryCollector(q, topic, { group });
+    collectors.push(c);
+    return c;
+  };
+  const countRows = (path: string, table: string) => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return (db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number) ?? 0;
+    } finally {
+      db.close();
+    }
+  };
+  afterEach(async () => {
+    await Promise.all(collectors.splice(0).map((c) => c.stop()));
+    await Promise.all(opened.splice(0).map((q) => q.close()));
+  });
+
+  it("fromEnv puts queue.db under SLACKLINE_DATA_DIR, and SQLITE_PATH overrides it", async () => {
+    const dataDir = join(dir, "data", "nested");
+    const q = (await sqliteBackend.fromEnv({ SLACKLINE_DATA_DIR: dataDir })) as SqliteQueue;
+    opened.push(q);
+    expect(q.path).toBe(join(dataDir, "queue.db"));
+    await q.ping();
+    const override = join(dir, "override", "q.db");
+    const r = (await sqliteBackend.fromEnv({
+      SLACKLINE_DATA_DIR: dataDir,
+      SQLITE_PATH: override,
+    })) as SqliteQueue;
+    opened.push(r);
+    expect(r.path).toBe(override);
+  });
+
+  it("two instances on one file (as two processes) see each other's messages", async () => {
+    const path = freshPath();
+    const [a, b] = [open(path), open(path)];
+    const topic = uniqueTopic();
+    const onB = collect(b, topic, "g");
+    const onA = collect(a, topic, "other");
+    const fromA = sampleEnvelope();
+    await a.publish(topic, fromA);
+    expect((await onB.next(2000)).message).toEqual(fromA);
+    expect((await onA.next(2000)).message).toEqual(fromA);
+    const fromB = sampleEnvelope();
+    await b.publish(topic, fromB);
+    expect((await onB.next(2000)).message.id).toBe(fromB.id);
+    expect((await onA.next(2000)).message.id).toBe(fromB.id);
+  });
+
+  it("a message published by a child process reaches a consumer here within a second", async () => {
+    const path = freshPath();
+    const topic = uniqueTopic();
+    const q = open(path);
+    const c = collect(q, topic, "g");
+    await new Promise((r) => setTimeout(r, 100));
+    const child = runChild(["publish", path, topic, "1"]);
+    try {
+      const line = await child.waitFor(/^published /);
+      const printedAt = Date.now();
+      const d = await c.next(1000);
+      expect(Date.now() - printedAt).toBeLessThan(1000);
+      expect(`published ${d.message.id}`).toBe(line);
+      await d.ack();
+    } finally {
+      await child.kill();
+    }
+  });
+
+  it("deletes a row once every group acked it", async () => {
+    const path = freshPath();
+    const q = open(path);
+    const topic = uniqueTopic();
+    const [g1, g2] = [collect(q, topic, "g1"), collect(q, topic, "g2")];
+    await new Promise((r) => setTimeout(r, 50));
+    await q.publish(topic, sampleEnvelope());
+    await (await g1.next()).ack();
+    expect(countRows(path, "messages")).toBe(1);
+    await (await g2.next()).ack();
+    expect(countRows(path, "messages")).toBe(0);
+    expect(countRows(path, "deliveries")).toBe(0);
+  });
+
+  it("keeps rows while a group has not acked them, and rows no group has seen yet", async () => {
+    const path = freshPath();
+    const q = open(path);
+    const topic = uniqueTopic();
+    // No group yet: a gateway publishing before any worker ran.
+    for (let i = 0; i < 3; i++) await q.publish(topic, sampleEnvelope());
+    await new Promise((r) => setTimeout(r, 100));
+    expect(countRows(path, "messages")).toBe(3);
+    const fast = collect(q, topic, "fast");
+    const slow = collect(q, topic, "slow");
+    for (const d of await fast.take(3)) await d.ack();
+    // "slow" took them (leased) but has not acked: all kept.
+    const held = await slow.take(3);
+    expect(countRows(path, "messages")).toBe(3);
+    await held[0]!.ack();
+    await held[1]!.retry(60_000);
+    expect(countRows(path, "messages")).toBe(2);
+    expect((await q.stats(topic, "slow")).depth).toBe(2);
+    expect((await q.stats(topic, "fast")).depth).toBe(0);
+  });
+
+  it("a replayed dead letter goes back to its group only", async () => {
+    const path = freshPath();
+    const q = open(path);
+    const topic = uniqueTopic();
+    const [g1, g2] = [collect(q, topic, "g1"), collect(q, topic, "g2")];
+    await new Promise((r) => setTimeout(r, 50));
+    const envelope = sampleEnvelope();
+    await q.publish(topic, envelope);
+    await (await g1.next()).deadLetter("boom");
+    await (await g2.next()).ack();
+    const [dead] = await q.listDeadLetters(topic);
+    expect(dead).toMatchObject({ group: "g1", reason: "boom", attempts: 1, topic });
+    expect(dead!.dead_at).toBeGreaterThan(Date.now() - 5000);
+    expect(await q.replayDeadLetters(topic)).toBe(1);
+    const again = await g1.next();
+    expect(again.message).toEqual(envelope);
+    expect(await g2.poll(300)).toBeNull();
+    await again.ack();
+    expect(countRows(path, "messages")).toBe(0);
+  });
+
+  it("dropGroup() lets go of what only that group kept", async () => {
+    const path = freshPath();
+    const q = open(path);
+    const topic = uniqueTopic();
+    const [live, gone] = [collect(q, topic, "live"), collect(q, topic, "gone")];
+    await new Promise((r) => setTimeout(r, 50));
+    await q.publish(topic, sampleEnvelope());
+    await (await live.next()).ack();
+    await gone.stop();
+    expect(countRows(path, "messages")).toBe(1);
+    await q.dropGroup(topic, "gone");
+    expect(countRows(path, "messages")).toBe(0);
+  });
+
+  it("prefetch bounds what one consumer holds unsettled", async () => {
+    const q = open(freshPath());
+    const topic = uniqueTopic();
+    for (let i = 0; i < 3; i++) await q.publish(topic, sampleEnvelope());
+    const got: string[] = [];
+    const controller = new AbortController();
+    const loop = (async () => {
+      for await (const d of q.consume(topic, { group: "g", prefetch: 2, signal: controller.signal })) {
+        got.push(d.id);
+        if (got.length === 1) setTimeout(() => void d.ack(), 300);
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(got).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got).toHaveLength(3);
+    controller.abort();
+    await loop;
+  });
+
+  it("expired dedup rows are swept as publishOnce() goes", async () => {
+    const path = freshPath();
+    const q = open(path);
+    const topic = uniqueTopic();
+    for (let i = 0; i < 1100; i++) await q.publishOnce(topic, sampleEnvelope(), 0);
+    expect(countRows(path, "dedup")).toBeLessThan(1100);
+  });
+});
