@@ -1,0 +1,83 @@
+import { Redis } from "ioredis";
+import { resolveDedupStore } from "../src/dedup/registry.js";
+import { Router } from "../src/handlers/router.js";
+import { silentLogger } from "../src/observability/logger.js";
+import { Metrics } from "../src/observability/metrics.js";
+import { resolveBackend } from "../src/queue/registry.js";
+import type { Env } from "../src/queue/types.js";
+import { sampleEnvelope } from "../src/testing/envelopes.js";
+import { Worker } from "../src/worker/worker.js";
+
+/**
+ * Published to handler done: publishes `count` envelopes (64 at a time) while a Worker with a no-op
+ * handler consumes them; events/s over the whole run.
+ */
+export async function slacklineEndToEnd(env: Env, count: number, concurrency: number): Promise<number> {
+  const topic = `bench_e2e_${Date.now()}`;
+  const backend = await (await resolveBackend(env)).factory.fromEnv(env);
+  const markers = await resolveDedupStore(env, backend.name);
+  let handled = 0;
+  let finish!: () => void;
+  const allDone = new Promise<void>((r) => {
+    finish = r;
+  });
+  const router = new Router().appMention(() => {
+    if (++handled === count) finish();
+  });
+  const worker = new Worker({
+    backend,
+    topic,
+    group: "bench",
+    router,
+    markers,
+    metrics: new Metrics(),
+    logger: silentLogger,
+    concurrency,
+  });
+  const envelopes = Array.from({ length: count }, () => sampleEnvelope());
+  const started = performance.now();
+  void worker.start();
+  for (let i = 0; i < count; i += 64) {
+    await Promise.all(envelopes.slice(i, i + 64).map((e) => backend.publish(topic, e)));
+  }
+  await allDone;
+  const seconds = (performance.now() - started) / 1000;
+  await worker.stop(5000);
+  await markers.close();
+  await backend.close();
+  return count / seconds;
+}
+
+/** The baseline: a raw loop on the same Redis: pipelined XADD, XREADGROUP COUNT 100, pipelined XACK. */
+export async function rawRedisLoop(url: string, count: number): Promise<number> {
+  const producer = new Redis(url);
+  const consumer = new Redis(url);
+  const stream = `bench:raw:${Date.now()}`;
+  await consumer.xgroup("CREATE", stream, "g", "0", "MKSTREAM");
+  const payload = JSON.stringify(sampleEnvelope());
+  const started = performance.now();
+  const produce = (async () => {
+    for (let i = 0; i < count; i += 100) {
+      const pipeline = producer.pipeline();
+      for (let j = i; j < Math.min(count, i + 100); j++) pipeline.xadd(stream, "*", "envelope", payload);
+      await pipeline.exec();
+    }
+  })();
+  let consumed = 0;
+  while (consumed < count) {
+    const reply = (await consumer.xreadgroup("GROUP", "g", "c", "COUNT", 100, "BLOCK", 100, "STREAMS", stream, ">")) as
+      | Array<[string, Array<[string, string[]]>]>
+      | null;
+    const entries = reply?.[0]?.[1] ?? [];
+    if (entries.length === 0) continue;
+    for (const [, fields] of entries) JSON.parse(fields[1]!);
+    await consumer.xack(stream, "g", ...entries.map(([id]) => id));
+    consumed += entries.length;
+  }
+  await produce;
+  const seconds = (performance.now() - started) / 1000;
+  await producer.del(stream);
+  producer.disconnect();
+  consumer.disconnect();
+  return count / seconds;
+}
