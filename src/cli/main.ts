@@ -56,7 +56,7 @@ function buildProgram(): Command {
   program
     .command("dlq")
     .description("dead letters of the topic: list, replay or purge")
-    .addArgument(new Option("<action>").choices(["list", "replay", "purge"]) as never)
+    .argument("<action>", "list, replay or purge")
     .option("--id <id...>", "only these dead-letter ids")
     .option("--limit <n>", "how many to list (default 100)", count("--limit"))
     .action(async (action, flags) => {
