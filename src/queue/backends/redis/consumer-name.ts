@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 /**
  * Stable default consumer names: `<host>-<install id>-<slot>`. The install id is kept in
@@ -14,12 +14,14 @@ import { join } from "node:path";
  * processes racing for a slot at most one keeps it (whoever lists second sees the first). Files of
  * dead pids are stale and removed.
  */
+/** Per process, not per instance: two queues opened in one process must not pick the same slot. */
+const heldByDir = new Map<string, Set<number>>();
+/** acquire() calls of this process run one at a time, so they never race each other for a slot. */
+let acquiring: Promise<unknown> = Promise.resolve();
+
 export class ConsumerNames {
   private readonly host: string;
-  private readonly held = new Set<number>();
   private installId: Promise<string> | null = null;
-  /** acquire() calls of this process run one at a time, so they never pick the same slot. */
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly dataDir: string,
@@ -30,9 +32,20 @@ export class ConsumerNames {
 
   /** Resolves with a unique name and the function that gives it up. */
   acquire(): Promise<{ name: string; release: () => Promise<void> }> {
-    const next = this.queue.then(() => this.acquireNow());
-    this.queue = next.catch(() => {});
+    const next = acquiring.then(() => this.acquireNow());
+    acquiring = next.catch(() => {});
     return next;
+  }
+
+  /** Slots this process holds in this instance's directory (shared by every instance on that dir). */
+  private get held(): Set<number> {
+    const dir = resolve(this.dataDir, "redis-consumers", this.host);
+    let set = heldByDir.get(dir);
+    if (!set) {
+      set = new Set();
+      heldByDir.set(dir, set);
+    }
+    return set;
   }
 
   private async acquireNow(): Promise<{ name: string; release: () => Promise<void> }> {
@@ -42,7 +55,8 @@ export class ConsumerNames {
     for (let slot = 0; ; slot++) {
       if (this.held.has(slot)) continue;
       if (await this.take(dir, slot)) {
-        this.held.add(slot);
+        const held = this.held;
+        held.add(slot);
         const file = join(dir, `${slot}.${process.pid}`);
         let released = false;
         return {
@@ -50,7 +64,7 @@ export class ConsumerNames {
           release: async () => {
             if (released) return;
             released = true;
-            this.held.delete(slot);
+            held.delete(slot);
             await unlink(file).catch(() => {});
           },
         };
