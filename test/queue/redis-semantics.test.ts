@@ -301,7 +301,7 @@ describe.skipIf(!available)("redis backend: Redis-specific semantics", () => {
       expect(await raw.get(`${space.keyPrefix}dedup:${envelope.id}`)).toBe("done");
       const c = collect(q, topic, { group: "g" });
       await (await c.next(5000)).retry(60_000, "Error: later");
-      const [member] = await raw.zrange(`${space.keyPrefix}delayed:${topic}:g`, 0, -1);
+      const [member] = await raw.zrange(`${space.keyPrefix}delayed:${topic}:g`, "0", "-1");
       expect(JSON.parse(member!)).toEqual({
         envelope: JSON.stringify(envelope),
         id: envelope.id,
