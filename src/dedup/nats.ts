@@ -37,7 +37,7 @@ const encode = (s: Value["s"], ttlSeconds: number): Uint8Array =>
 
 /** The live state of an entry, or null when absent, deleted or past its own TTL. */
 function live(entry: KvEntry | null, now: number): Value | null {
-  if (!entry || entry.operation !== "PUT") return null;
+  if (entry?.operation !== "PUT") return null;
   let value: Value;
   try {
     value = JSON.parse(decoder.decode(entry.value)) as Value;

@@ -1,9 +1,291 @@
-import type { QueueBackendFactory } from "../types.js";
+import { randomUUID } from "node:crypto";
+import type { Envelope } from "../../envelope/envelope.js";
+import {
+  type ConsumeOptions,
+  type DeadLetter,
+  type Delivery,
+  type Env,
+  type QueueBackend,
+  type QueueBackendFactory,
+  QueueClosedError,
+  type QueueStats,
+} from "../types.js";
+import { anySignal } from "../wakeup.js";
+import { type RabbitOptions, rabbitOptionsFromEnv } from "./rabbitmq/config.js";
+import { listDeadLetters, purgeDeadLetters, replayDeadLetters } from "./rabbitmq/dead-letters.js";
+import {
+  copyHeaders,
+  H_ATTEMPTS,
+  H_DEAD_AT,
+  H_GROUP,
+  H_PUBLISHED_AT,
+  H_REASON,
+  H_SOURCE_ID,
+  H_TOPIC,
+} from "./rabbitmq/headers.js";
+import { AmqpLink, UnroutableError } from "./rabbitmq/link.js";
+import { groupQueue, roundDelay, topicNames } from "./rabbitmq/names.js";
+import { type Held, requeue, Subscription } from "./rabbitmq/subscription.js";
+import { Topology } from "./rabbitmq/topology.js";
 
-// Placeholder until the rabbitmq backend lands.
+const DEFAULT_LEASE_MS = 30_000;
+const DEFAULT_PREFETCH = 16;
+
+/**
+ * RabbitMQ: a durable topic exchange per topic, a quorum queue per group bound to it, publisher
+ * confirms, manual acks, delayed retries through per-delay queues. See docs/rabbitmq.md.
+ */
+export class RabbitQueue implements QueueBackend {
+  readonly name = "rabbitmq";
+  readonly durable = true;
+  private readonly closing = new AbortController();
+  readonly topology: Topology;
+  /** Groups consumed per topic in this process: the publisher declares their queues too. */
+  private readonly consumedGroups = new Map<string, Set<string>>();
+  private readonly subscriptions = new Map<string, Set<Subscription>>();
+
+  private constructor(
+    private readonly link: AmqpLink,
+    readonly options: RabbitOptions,
+  ) {
+    this.topology = new Topology(link, options);
+  }
+
+  static async connect(options: RabbitOptions): Promise<RabbitQueue> {
+    return new RabbitQueue(await AmqpLink.open(options.url, "slackline", options.heartbeatSeconds), options);
+  }
+
+  static fromEnv(env: Env): Promise<RabbitQueue> {
+    return RabbitQueue.connect(rabbitOptionsFromEnv(env));
+  }
+
+  /**
+   * RabbitMQ drops what no queue is bound for, so before publishing the group queues must exist:
+   * those of SLACKLINE_GROUPS and of every group this process consumes.
+   */
+  private async prepareTopic(topic: string): Promise<void> {
+    await this.topology.topic(topic);
+    await this.topology.groups(topic, [...this.options.groups, ...(this.consumedGroups.get(topic) ?? [])]);
+  }
+
+  async publish(topic: string, message: Envelope): Promise<string> {
+    if (this.closing.signal.aborted) throw new QueueClosedError(this.name);
+    this.link.current(); // fail fast while disconnected
+    await this.prepareTopic(topic);
+    const id = randomUUID();
+    const now = Date.now();
+    try {
+      await this.link.publish(
+        topicNames(topic).exchange,
+        topic,
+        Buffer.from(JSON.stringify(message)),
+        {
+          messageId: id,
+          contentType: "application/json",
+          timestamp: Math.floor(now / 1000),
+          headers: { [H_PUBLISHED_AT]: now },
+        },
+        this.options.publishTimeoutMs,
+      );
+    } catch (err) {
+      // Unroutable: something deleted our exchange or queues; declare again next time.
+      if (err instanceof UnroutableError) this.topology.forget(topic);
+      throw err;
+    }
+    return id;
+  }
+
+  consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery> {
+    // Registered now, not when iteration starts, so a publish right after consume() reaches the group.
+    const groups = this.consumedGroups.get(topic) ?? new Set<string>();
+    this.consumedGroups.set(topic, groups.add(options.group));
+    return this.loop(topic, options);
+  }
+
+  private async *loop(topic: string, options: ConsumeOptions): AsyncGenerator<Delivery> {
+    if (this.closing.signal.aborted) return;
+    const signal = anySignal(options.signal, this.closing.signal);
+    const { group } = options;
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    const sub: Subscription = new Subscription(this.link, {
+      queue: groupQueue(topic, group),
+      prefetch: Math.max(1, options.prefetch ?? DEFAULT_PREFETCH),
+      leaseMs,
+      prepare: () => this.topology.group(topic, group),
+      toDelivery: (held, message, settle) => this.delivery(topic, group, sub, held, message, settle),
+      malformed: (held, settle) =>
+        this.delivery(
+          topic,
+          group,
+          sub,
+          held,
+          held.msg.content.toString() as unknown as Envelope,
+          settle,
+        ).deadLetter("malformed message: not JSON"),
+    });
+    const key = `${topic}\u0000${group}`;
+    const subs = this.subscriptions.get(key) ?? new Set<Subscription>();
+    this.subscriptions.set(key, subs.add(sub));
+    try {
+      yield* sub.run(signal);
+    } finally {
+      subs.delete(sub);
+    }
+  }
+
+  private delivery(
+    topic: string,
+    group: string,
+    sub: Subscription,
+    held: Held,
+    message: Envelope,
+    settle: () => void,
+  ): Delivery {
+    const { msg, ch, once } = held;
+    const attempt = Subscription.attempt(held);
+    const lostError = () =>
+      new Error("the channel closed before this settle; the broker redelivers the message to the group");
+    return {
+      id: String(msg.properties.messageId ?? msg.fields.deliveryTag),
+      topic,
+      message,
+      attempt,
+      ack: async () => {
+        if (held.lost) throw lostError();
+        await once.run(() => {
+          settle();
+          ch.ack(msg);
+        });
+      },
+      retry: async (delayMs) => {
+        if (held.lost) throw lostError();
+        await once.run(async () => {
+          settle();
+          const ms = roundDelay(delayMs);
+          if (ms === 0) {
+            ch.nack(msg, false, true);
+            return;
+          }
+          try {
+            // A copy waits in the delay queue, then dead-letters back to the group queue.
+            const queue = await this.topology.delay(topic, group, ms);
+            await this.link.publish(
+              "",
+              queue,
+              msg.content,
+              {
+                messageId: String(msg.properties.messageId ?? randomUUID()),
+                contentType: "application/json",
+                headers: copyHeaders(msg.properties.headers, { [H_ATTEMPTS]: attempt }),
+              },
+              this.options.publishTimeoutMs,
+            );
+          } catch (err) {
+            requeue(held);
+            throw err;
+          }
+          ch.ack(msg);
+        });
+      },
+      deadLetter: async (reason) => {
+        if (held.lost) throw lostError();
+        await once.run(async () => {
+          settle();
+          try {
+            await this.topology.topic(topic);
+            await this.link.publish(
+              "",
+              topicNames(topic).dlq,
+              msg.content,
+              {
+                messageId: randomUUID(),
+                contentType: "application/json",
+                timestamp: Math.floor(Date.now() / 1000),
+                headers: copyHeaders(msg.properties.headers, {
+                  [H_REASON]: reason,
+                  [H_GROUP]: group,
+                  [H_TOPIC]: topic,
+                  [H_ATTEMPTS]: attempt,
+                  [H_DEAD_AT]: Date.now(),
+                  [H_SOURCE_ID]: String(msg.properties.messageId ?? ""),
+                }),
+              },
+              this.options.publishTimeoutMs,
+            );
+          } catch (err) {
+            // Not in the DLQ: keep it in the group rather than lose it.
+            requeue(held);
+            throw err;
+          }
+          ch.ack(msg);
+        });
+      },
+      extend: async () => {
+        if (!once.isSettled) sub.lease(held);
+      },
+    };
+  }
+
+  async listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
+    return listDeadLetters(this.link, topic, options.limit ?? 100, this.options.deliveryLimit);
+  }
+
+  async replayDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {
+    return replayDeadLetters(
+      this.link,
+      this.topology,
+      topic,
+      options.ids,
+      this.options.deliveryLimit,
+      this.options.publishTimeoutMs,
+    );
+  }
+
+  async purgeDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {
+    return purgeDeadLetters(this.link, topic, options.ids, this.options.deliveryLimit);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closing.signal.aborted) throw new QueueClosedError(this.name);
+    await this.link.withChannel((ch) => ch.checkExchange("amq.topic"));
+  }
+
+  /**
+   * depth = ready messages in the group queue (queue.declare-ok counts only those) + messages this
+   * process holds unacked. Unacked messages of other processes and delayed retries are not visible
+   * over AMQP. oldestAgeMs: the oldest message this process holds, else null.
+   */
+  async stats(topic: string, group: string): Promise<QueueStats> {
+    const ready = await this.link.withChannel(async (ch) => {
+      try {
+        return (await ch.checkQueue(groupQueue(topic, group))).messageCount;
+      } catch {
+        return 0;
+      }
+    });
+    let leased = 0;
+    let oldest: number | null = null;
+    for (const sub of this.subscriptions.get(`${topic}\u0000${group}`) ?? []) {
+      for (const held of sub.held) {
+        leased++;
+        oldest = Math.min(oldest ?? held.publishedAt, held.publishedAt);
+      }
+    }
+    return { depth: ready + leased, oldestAgeMs: oldest === null ? null : Math.max(0, Date.now() - oldest) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    this.closing.abort();
+    const stops: Promise<void>[] = [];
+    for (const subs of this.subscriptions.values()) for (const sub of subs) stops.push(sub.stop());
+    await Promise.all(stops);
+    await this.link.close();
+  }
+}
+
 export const rabbitmqBackend: QueueBackendFactory = {
   name: "rabbitmq",
-  fromEnv: () => {
-    throw new Error("the rabbitmq backend is not built yet");
-  },
+  description: "RabbitMQ quorum queues (AMQP_URL)",
+  fromEnv: (env) => RabbitQueue.fromEnv(env),
 };

@@ -1,0 +1,33 @@
+import type { Env } from "../../types.js";
+
+export interface RabbitOptions {
+  url: string;
+  /** Groups whose queues the publisher declares before its first publish to a topic. */
+  groups: string[];
+  /** Deliveries of one message (x-delivery-count) before the broker dead-letters it itself. */
+  deliveryLimit: number;
+  /** A publish not confirmed within this fails, so ingress answers 503. */
+  publishTimeoutMs: number;
+  /** Seconds between AMQP heartbeats: a dead broker or network is noticed within about two. */
+  heartbeatSeconds: number;
+}
+
+const int = (value: string | undefined, fallback: number, name: string): number => {
+  if (value === undefined || value.trim() === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  return n;
+};
+
+export function rabbitOptionsFromEnv(env: Env): RabbitOptions {
+  return {
+    url: env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672",
+    groups: (env.SLACKLINE_GROUPS ?? "default,mcp")
+      .split(",")
+      .map((g) => g.trim())
+      .filter(Boolean),
+    deliveryLimit: int(env.AMQP_DELIVERY_LIMIT, 20, "AMQP_DELIVERY_LIMIT"),
+    publishTimeoutMs: int(env.AMQP_PUBLISH_TIMEOUT_MS, 5000, "AMQP_PUBLISH_TIMEOUT_MS"),
+    heartbeatSeconds: int(env.AMQP_HEARTBEAT_SECONDS, 10, "AMQP_HEARTBEAT_SECONDS"),
+  };
+}

@@ -1,0 +1,185 @@
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Options } from "amqplib";
+import { Wakeup } from "../../wakeup.js";
+
+export class AmqpUnavailableError extends Error {
+  constructor() {
+    super("RabbitMQ is not connected (reconnecting)");
+    this.name = "AmqpUnavailableError";
+  }
+}
+
+/** The broker had no queue bound for the message (mandatory publish came back). */
+export class UnroutableError extends Error {
+  constructor(exchange: string, routingKey: string, reply: string) {
+    super(`RabbitMQ returned the message published to "${exchange}" / "${routingKey}": ${reply}`);
+    this.name = "UnroutableError";
+  }
+}
+
+/**
+ * One AMQP connection that reconnects forever, and a publisher confirm channel on it. Publishing
+ * while disconnected fails at once (ingress answers 503); consumers wait for `changed`.
+ */
+export class AmqpLink {
+  private model: ChannelModel | null = null;
+  private publisher: Promise<ConfirmChannel> | null = null;
+  /** Mandatory publishes the broker returned, by message id, until their confirm arrives. */
+  private readonly returned = new Map<string, string>();
+  private closing = false;
+  /** Notified on every connect and disconnect. */
+  readonly changed = new Wakeup();
+
+  private constructor(
+    private readonly url: string,
+    private readonly name: string,
+    private readonly heartbeatSeconds: number,
+  ) {}
+
+  static async open(url: string, name: string, heartbeatSeconds: number): Promise<AmqpLink> {
+    const link = new AmqpLink(url, name, heartbeatSeconds);
+    await link.connect();
+    return link;
+  }
+
+  get connected(): boolean {
+    return this.model !== null;
+  }
+
+  private async connect(): Promise<void> {
+    const url = new URL(this.url);
+    if (!url.searchParams.has("heartbeat")) url.searchParams.set("heartbeat", String(this.heartbeatSeconds));
+    const model = await amqp.connect(url.toString(), { clientProperties: { connection_name: this.name } });
+    if (this.closing) {
+      await model.close().catch(() => {});
+      return;
+    }
+    model.on("error", () => {
+      // "close" follows; reconnecting is handled there.
+    });
+    model.on("close", () => {
+      if (this.model !== model) return;
+      this.model = null;
+      this.publisher = null;
+      this.changed.notify();
+      if (!this.closing) void this.reconnect();
+    });
+    this.model = model;
+    this.changed.notify();
+  }
+
+  private async reconnect(): Promise<void> {
+    let delay = 100;
+    while (!this.closing && !this.model) {
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.closing) return;
+      try {
+        await this.connect();
+      } catch {
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  /** The connection, or throws at once when there is none right now. */
+  current(): ChannelModel {
+    if (!this.model) throw new AmqpUnavailableError();
+    return this.model;
+  }
+
+  /** Waits for a connection; null when `signal` aborts or the link closes first. */
+  async waitConnected(signal: AbortSignal): Promise<ChannelModel | null> {
+    while (!this.model && !signal.aborted && !this.closing)
+      await this.changed.sleep(Number.POSITIVE_INFINITY, signal);
+    return signal.aborted || this.closing ? null : this.model;
+  }
+
+  /** A short-lived channel for checks that may fail (a 404 closes the channel it ran on). */
+  async withChannel<T>(fn: (ch: Channel) => Promise<T>): Promise<T> {
+    const ch = await this.current().createChannel();
+    ch.on("error", () => {});
+    try {
+      return await fn(ch);
+    } finally {
+      await ch.close().catch(() => {});
+    }
+  }
+
+  private confirmChannel(): Promise<ConfirmChannel> {
+    if (!this.publisher) {
+      const model = this.current();
+      const p = model.createConfirmChannel().then((ch) => {
+        ch.on("error", () => {});
+        ch.on("close", () => {
+          if (this.publisher === p) this.publisher = null;
+        });
+        ch.on("return", (msg) => {
+          const id = msg.properties.messageId;
+          const fields = msg.fields as { replyCode?: number; replyText?: string };
+          if (typeof id === "string") this.returned.set(id, `${fields.replyCode} ${fields.replyText}`);
+        });
+        return ch;
+      });
+      p.catch(() => {
+        if (this.publisher === p) this.publisher = null;
+      });
+      this.publisher = p;
+    }
+    return this.publisher;
+  }
+
+  /**
+   * Publishes with `mandatory` and waits for the broker's confirm: resolves only once the message is
+   * stored in every queue it routes to; rejects when it routed nowhere, was nacked, or timed out.
+   * The broker sends basic.return before the confirm, so a returned message is known by then.
+   */
+  async publish(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    options: Options.Publish & { messageId: string },
+    timeoutMs: number,
+  ): Promise<void> {
+    if (this.closing) throw new AmqpUnavailableError();
+    const ch = await this.confirmChannel();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.returned.delete(options.messageId);
+        reject(new Error(`RabbitMQ did not confirm the publish within ${timeoutMs} ms`));
+      }, timeoutMs);
+      try {
+        ch.publish(
+          exchange,
+          routingKey,
+          content,
+          { ...options, mandatory: true, persistent: true },
+          (err) => {
+            clearTimeout(timer);
+            const reply = this.returned.get(options.messageId);
+            this.returned.delete(options.messageId);
+            if (err)
+              reject(err instanceof Error ? err : new Error(`RabbitMQ refused the publish: ${String(err)}`));
+            else if (reply) reject(new UnroutableError(exchange, routingKey, reply));
+            else resolve();
+          },
+        );
+      } catch (err) {
+        clearTimeout(timer);
+        reject(err);
+      }
+    });
+  }
+
+  /** Runs declarations on a channel of their own, so a failed one cannot close the publisher's. */
+  declare<T>(fn: (ch: Channel) => Promise<T>): Promise<T> {
+    return this.withChannel(fn);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const model = this.model;
+    this.model = null;
+    this.publisher = null;
+    this.changed.notify();
+    await model?.close().catch(() => {});
+  }
+}
