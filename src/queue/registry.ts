@@ -1,5 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Env, QueueBackendFactory } from "./types.js";
 
@@ -36,6 +36,8 @@ export const DEFAULT_BACKEND = "sqlite";
 export interface PluginBackend {
   name: string;
   packageName: string;
+  /** Absolute path of the package's directory. */
+  packageDir: string;
   /** Absolute path of the module that exports the factory. */
   modulePath: string;
 }
@@ -67,19 +69,28 @@ export async function discoverPlugins(root: string = process.cwd()): Promise<Plu
   await Promise.all(
     packageDirs.map(async (dir) => {
       const text = await readFile(join(dir, "package.json"), "utf8").catch(() => null);
-      if (!text || !text.includes('"slackline"')) return;
+      if (!text?.includes('"slackline"')) return;
       let manifest: PluginManifest & { name?: string };
       try {
         manifest = JSON.parse(text);
       } catch {
         return;
       }
-      for (const [name, module] of Object.entries(manifest.slackline?.backends ?? {})) {
-        found.push({ name, packageName: manifest.name ?? dir, modulePath: resolve(dir, module) });
+      const backends = manifest?.slackline?.backends;
+      if (!backends || typeof backends !== "object" || Array.isArray(backends)) return;
+      for (const [name, module] of Object.entries(backends)) {
+        if (typeof module !== "string") continue;
+        found.push({
+          name,
+          packageName: manifest.name ?? dir,
+          packageDir: resolve(dir),
+          modulePath: resolve(dir, module),
+        });
       }
     }),
   );
-  return found.sort((a, b) => a.name.localeCompare(b.name));
+  // Sorted by name, then package: the order never depends on which package.json was read first.
+  return found.sort((a, b) => a.name.localeCompare(b.name) || a.packageName.localeCompare(b.packageName));
 }
 
 export class UnknownBackendError extends Error {
@@ -90,6 +101,12 @@ export class UnknownBackendError extends Error {
 }
 
 async function loadPlugin(plugin: PluginBackend): Promise<QueueBackendFactory> {
+  const rel = relative(plugin.packageDir, plugin.modulePath);
+  if (rel.startsWith("..") || isAbsolute(rel)) {
+    throw new Error(
+      `plugin ${plugin.packageName} names a module outside its package (${plugin.modulePath}); refused`,
+    );
+  }
   const module = (await import(pathToFileURL(plugin.modulePath).href)) as Record<string, unknown>;
   const candidate = (module.default ?? module.backend ?? module.factory) as QueueBackendFactory | undefined;
   if (!candidate || typeof candidate.fromEnv !== "function") {
@@ -110,25 +127,40 @@ export interface ResolvedBackend {
 /**
  * QUEUE_BACKEND names a built-in or a discovered plugin; an unknown name is an error listing what is
  * available (never a silent fallback). Unset: a single installed plugin is used, else SQLite.
+ * Built-in names are reserved; a name offered by two plugins is an error, not a pick.
  */
 export async function resolveBackend(env: Env, root: string = process.cwd()): Promise<ResolvedBackend> {
   const plugins = await discoverPlugins(root);
+  // A plugin cannot take a built-in's name: a dependency must not silently replace a built-in.
+  const usable = plugins.filter((p) => !isBuiltIn(p.name));
   const wanted = env.QUEUE_BACKEND?.trim();
   const pick = async (name: string): Promise<ResolvedBackend> => {
-    const plugin = plugins.find((p) => p.name === name);
-    if (plugin) return { name, factory: await loadPlugin(plugin), source: plugin.packageName };
-    const builtIn = BUILT_INS[name];
+    const builtIn = isBuiltIn(name) ? BUILT_INS[name] : undefined;
     if (builtIn) return { name, factory: await builtIn.load(), source: "built-in" };
+    const candidates = usable.filter((p) => p.name === name);
+    if (candidates.length > 1) {
+      throw new Error(
+        `QUEUE_BACKEND "${name}" is offered by several plugins (${candidates.map((p) => p.packageName).join(", ")}); uninstall all but one`,
+      );
+    }
+    const plugin = candidates[0];
+    if (plugin) return { name, factory: await loadPlugin(plugin), source: plugin.packageName };
     throw new UnknownBackendError(name, availableBackends(plugins));
   };
   if (wanted) return pick(wanted);
-  if (plugins.length === 1) return pick(plugins[0]!.name);
+  if (usable.length === 1) return pick(usable[0]!.name);
   return pick(DEFAULT_BACKEND);
 }
+
+const isBuiltIn = (name: string): boolean => Object.hasOwn(BUILT_INS, name);
 
 export function availableBackends(plugins: PluginBackend[] = []): string[] {
   return [
     ...Object.entries(BUILT_INS).map(([name, b]) => `${name} (${b.description})`),
-    ...plugins.map((p) => `${p.name} (plugin ${p.packageName})`),
+    ...plugins.map((p) =>
+      isBuiltIn(p.name)
+        ? `${p.name} (plugin ${p.packageName}, ignored: the name belongs to a built-in)`
+        : `${p.name} (plugin ${p.packageName})`,
+    ),
   ];
 }
