@@ -11,4 +11,6 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   });
 });
 process.on("SIGINT", () => process.exit(0));
-server.listen(Number(process.env.PORT), "127.0.0.1", () => console.log(JSON.stringify({ url: `http://127.0.0.1:${process.env.PORT}/slack/events` })));
+server.listen(Number(process.env.PORT), "127.0.0.1", () =>
+  console.log(JSON.stringify({ url: `http://127.0.0.1:${process.env.PORT}/slack/events` })),
+);

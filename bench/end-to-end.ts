@@ -65,9 +65,18 @@ export async function rawRedisLoop(url: string, count: number): Promise<number> 
   })();
   let consumed = 0;
   while (consumed < count) {
-    const reply = (await consumer.xreadgroup("GROUP", "g", "c", "COUNT", 100, "BLOCK", 100, "STREAMS", stream, ">")) as
-      | Array<[string, Array<[string, string[]]>]>
-      | null;
+    const reply = (await consumer.xreadgroup(
+      "GROUP",
+      "g",
+      "c",
+      "COUNT",
+      100,
+      "BLOCK",
+      100,
+      "STREAMS",
+      stream,
+      ">",
+    )) as Array<[string, Array<[string, string[]]>]> | null;
     const entries = reply?.[0]?.[1] ?? [];
     if (entries.length === 0) continue;
     for (const [, fields] of entries) JSON.parse(fields[1]!);

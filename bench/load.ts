@@ -21,7 +21,13 @@ export function makeEvents(count: number): string[] {
       type: "event_callback",
       event_id: `Ev${randomUUID().replaceAll("-", "").slice(0, 16)}`,
       event_time: 1700000000 + i,
-      event: { type: "app_mention", user: "U0BENCH", text: `<@U0BOT> event ${i}`, ts: `1700000000.${i}`, channel: "C0BENCH" },
+      event: {
+        type: "app_mention",
+        user: "U0BENCH",
+        text: `<@U0BOT> event ${i}`,
+        ts: `1700000000.${i}`,
+        channel: "C0BENCH",
+      },
     }),
   );
 }
@@ -61,7 +67,12 @@ function parseResponse(buffer: Buffer): { status: number; length: number } | nul
  * and measures throughput and latency. Raw sockets rather than an HTTP client library: the
  * generator must cost far less than the servers it measures on a two-core machine.
  */
-export async function drive(target: string, secret: string, bodies: string[], connections: number): Promise<LoadResult> {
+export async function drive(
+  target: string,
+  secret: string,
+  bodies: string[],
+  connections: number,
+): Promise<LoadResult> {
   const url = new URL(target);
   const requests = renderRequests(url, secret, bodies);
   const latencies = new Float64Array(requests.length);
@@ -106,7 +117,8 @@ export async function drive(target: string, secret: string, bodies: string[], co
   await Promise.all(Array.from({ length: connections }, runConnection));
   const seconds = (performance.now() - started) / 1000;
   const measured = latencies.slice(0, done).sort();
-  const at = (q: number) => measured[Math.min(measured.length - 1, Math.floor(q * measured.length))] ?? Number.NaN;
+  const at = (q: number) =>
+    measured[Math.min(measured.length - 1, Math.floor(q * measured.length))] ?? Number.NaN;
   return {
     eventsPerSecond: (done - non2xx) / seconds,
     p50: at(0.5),

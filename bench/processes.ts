@@ -54,7 +54,11 @@ async function startProcess(args: string[], env: Record<string, string>): Promis
 
 export const startBare = () => startProcess([join(ROOT, "bench/bare-server.mjs")], {});
 
-export function startGateway(backend: string, secret: string, extraEnv: Record<string, string> = {}): Promise<Target> {
+export function startGateway(
+  backend: string,
+  secret: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Target> {
   // BENCH_GATEWAY_NODE_ARGS, for example "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the gateway.
   const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
   return startProcess([...nodeArgs, join(ROOT, "bin/slackline.js"), "gateway"], {

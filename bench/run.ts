@@ -75,11 +75,15 @@ async function main() {
     );
   }
 
-  console.log(`\nEnd to end (publish -> worker -> no-op handler -> ack), ${E2E_EVENTS} events, worker concurrency ${E2E_CONCURRENCY}`);
+  console.log(
+    `\nEnd to end (publish -> worker -> no-op handler -> ack), ${E2E_EVENTS} events, worker concurrency ${E2E_CONCURRENCY}`,
+  );
   let rawRedis: number | null = null;
   if (only.has("redis") && (await available("redis"))) {
     rawRedis = await rawRedisLoop(SERVICES.redis!.env.REDIS_URL!, E2E_EVENTS);
-    console.log(`raw Redis loop (XADD pipelined, XREADGROUP COUNT 100, XACK) ${fmt(rawRedis)} events/s   baseline`);
+    console.log(
+      `raw Redis loop (XADD pipelined, XREADGROUP COUNT 100, XACK) ${fmt(rawRedis)} events/s   baseline`,
+    );
   }
   for (const backend of ["memory", "sqlite", "redis", "nats", "rabbitmq"]) {
     if (!only.has(backend) || !(await available(backend))) continue;
@@ -90,7 +94,8 @@ async function main() {
       ...(SERVICES[backend]?.env ?? {}),
     };
     const rate = await slacklineEndToEnd(env, E2E_EVENTS, E2E_CONCURRENCY);
-    const ratio = backend === "redis" && rawRedis ? `   ratio to raw Redis loop ${(rate / rawRedis).toFixed(2)}` : "";
+    const ratio =
+      backend === "redis" && rawRedis ? `   ratio to raw Redis loop ${(rate / rawRedis).toFixed(2)}` : "";
     console.log(`slackline ${backend.padEnd(10)} ${fmt(rate)} events/s${ratio}`);
   }
 }

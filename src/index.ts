@@ -1,6 +1,6 @@
 // The package entry point: what a Slackline user imports.
 export { type Config, ConfigError, loadEnv, readConfig } from "./config/config.js";
-export { DEFAULT_DEDUP_TTL_SECONDS, type ClaimResult, type DedupStore } from "./dedup/types.js";
+export { type ClaimResult, DEFAULT_DEDUP_TTL_SECONDS, type DedupStore } from "./dedup/types.js";
 export type { Envelope, EnvelopeKind } from "./envelope/envelope.js";
 export { isEnvelope } from "./envelope/envelope.js";
 export type { Handler, HandlerContext } from "./handlers/context.js";
@@ -34,4 +34,4 @@ export type {
 export { dlqTopic, QueueClosedError } from "./queue/types.js";
 export { backoffDelay } from "./worker/backoff.js";
 export type { LockAcquisition, RouteLock } from "./worker/locks.js";
-export { Worker, WORKER_DEFAULTS, type WorkerOptions } from "./worker/worker.js";
+export { WORKER_DEFAULTS, Worker, type WorkerOptions } from "./worker/worker.js";

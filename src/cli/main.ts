@@ -43,10 +43,14 @@ function buildProgram(): Command {
 
   program
     .command("send")
-    .description("sign a payload and send it the way Slack would (JSON events; interactions and commands as forms)")
+    .description(
+      "sign a payload and send it the way Slack would (JSON events; interactions and commands as forms)",
+    )
     .argument("<payload>", "a JSON payload file, or - for stdin")
     .option("--url <url>", "where to send (default http://HOST:PORT/slack/events)")
-    .option("--retry <n>", "send as Slack's retry number n (X-Slack-Retry-Num)", (v) => Number.parseInt(v, 10))
+    .option("--retry <n>", "send as Slack's retry number n (X-Slack-Retry-Num)", (v) =>
+      Number.parseInt(v, 10),
+    )
     .option("--times <k>", "send it k times at once", count("--times"))
     .option("--fresh", "give the payload a new event_id / trigger_id")
     .action(async (payload, flags) => {
@@ -66,7 +70,9 @@ function buildProgram(): Command {
   program
     .command("mcp")
     .description("MCP server: Slack tools and an event inbox for agents")
-    .addOption(new Option("--transport <transport>", "stdio or http").choices(["stdio", "http"]).default("stdio"))
+    .addOption(
+      new Option("--transport <transport>", "stdio or http").choices(["stdio", "http"]).default("stdio"),
+    )
     .option("--port <port>", "HTTP port for --transport http (default 3001)")
     .option("--host <host>", "bind address for --transport http (default 127.0.0.1)")
     .action(async (flags) => (await import("./commands/mcp.js")).mcp(flags));

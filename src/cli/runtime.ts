@@ -37,13 +37,18 @@ export async function openBackend(config: Config, logger: Logger): Promise<Queue
   try {
     resolved = await resolveBackend(config.env);
   } catch (err) {
-    if (err instanceof UnknownBackendError) throw new ConfigError(`${err.message}; set QUEUE_BACKEND to one of them`);
+    if (err instanceof UnknownBackendError)
+      throw new ConfigError(`${err.message}; set QUEUE_BACKEND to one of them`);
     throw err;
   }
   const variable = CONNECTION_VARIABLE[resolved.name] ?? "its settings";
   let backend: QueueBackend;
   try {
-    backend = await withTimeout(Promise.resolve(resolved.factory.fromEnv(config.env)), PING_TIMEOUT_MS, resolved.name);
+    backend = await withTimeout(
+      Promise.resolve(resolved.factory.fromEnv(config.env)),
+      PING_TIMEOUT_MS,
+      resolved.name,
+    );
     await withTimeout(backend.ping(), PING_TIMEOUT_MS, resolved.name);
   } catch (err) {
     throw new ConfigError(
@@ -75,9 +80,16 @@ export async function openDedup(config: Config, backend: QueueBackend): Promise<
   try {
     store = await resolveDedupStore(config.env, backend.name);
   } catch (err) {
-    throw new ConfigError(`dedup store unavailable (${(err as Error).message}); fix DEDUP_STORE or its connection`);
+    throw new ConfigError(
+      `dedup store unavailable (${(err as Error).message}); fix DEDUP_STORE or its connection`,
+    );
   }
   const useBackend = Boolean(backend.publishOnce) && !config.env.DEDUP_STORE;
-  const publisher = new IngressPublisher(backend, config.topic, config.dedupTtlSeconds, useBackend ? null : store);
+  const publisher = new IngressPublisher(
+    backend,
+    config.topic,
+    config.dedupTtlSeconds,
+    useBackend ? null : store,
+  );
   return { store, publisher };
 }

@@ -44,7 +44,8 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name}=${raw} is not a whole number; fix or unset it`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ConfigError(`${name}=${raw} is not a whole number; fix or unset it`);
   return n;
 }
 
@@ -70,7 +71,10 @@ export function readConfig(env: Env): Config {
 const DEV_SECRET_FILE = "dev-signing-secret";
 
 /** The development signing secret in the data dir, created on first use. */
-export function devSigningSecret(dataDir: string, create: boolean): { secret: string; created: boolean } | null {
+export function devSigningSecret(
+  dataDir: string,
+  create: boolean,
+): { secret: string; created: boolean } | null {
   const file = join(dataDir, DEV_SECRET_FILE);
   if (existsSync(file)) return { secret: readFileSync(file, "utf8").trim(), created: false };
   if (!create) return null;
@@ -81,7 +85,10 @@ export function devSigningSecret(dataDir: string, create: boolean): { secret: st
 }
 
 /** SLACK_SIGNING_SECRET, else (for `send` and `--dev`) the development secret. */
-export function signingSecretsOrDev(config: Config, options: { dev: boolean }): { secrets: string[]; dev: boolean; created: boolean } {
+export function signingSecretsOrDev(
+  config: Config,
+  options: { dev: boolean },
+): { secrets: string[]; dev: boolean; created: boolean } {
   if (config.signingSecrets.length > 0) return { secrets: config.signingSecrets, dev: false, created: false };
   const dev = devSigningSecret(config.dataDir, options.dev);
   if (dev) return { secrets: [dev.secret], dev: true, created: dev.created };

@@ -24,7 +24,8 @@ const isClass = (fn: unknown): fn is new () => object =>
  */
 export async function loadHandlers(modulePath: string, router: Router = new Router()): Promise<Router> {
   const file = resolve(modulePath);
-  if (!existsSync(file)) throw new ConfigError(`handler module ${modulePath} does not exist; check --handlers`);
+  if (!existsSync(file))
+    throw new ConfigError(`handler module ${modulePath} does not exist; check --handlers`);
   if (TS_EXTENSION.test(file)) await registerTypeScript();
   let module: Record<string, unknown>;
   try {

@@ -37,14 +37,26 @@ export interface InteractionPayload<T extends string = InteractionType> {
 }
 
 export interface BlockActionsPayload extends InteractionPayload<"block_actions"> {
-  actions: Array<{ action_id: string; block_id: string; type: string; value?: string; action_ts: string; [k: string]: unknown }>;
+  actions: Array<{
+    action_id: string;
+    block_id: string;
+    type: string;
+    value?: string;
+    action_ts: string;
+    [k: string]: unknown;
+  }>;
   channel?: { id: string; name?: string };
   message?: Record<string, unknown>;
   container?: Record<string, unknown>;
 }
 
 export interface ViewSubmissionPayload extends InteractionPayload<"view_submission"> {
-  view: { id: string; callback_id: string; state: { values: Record<string, Record<string, unknown>> }; [k: string]: unknown };
+  view: {
+    id: string;
+    callback_id: string;
+    state: { values: Record<string, Record<string, unknown>> };
+    [k: string]: unknown;
+  };
 }
 
 /** A slash command, as Slack posts it (form fields). */

@@ -67,7 +67,9 @@ export class Router {
   private order = 0;
 
   static isRouter(value: unknown): value is Router {
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[ROUTER_BRAND] === true;
+    return (
+      typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[ROUTER_BRAND] === true
+    );
   }
 
   on<N extends RouteName>(name: N, handler: Handler<PayloadFor<N>>, options: RouteOptions = {}): this {
@@ -156,7 +158,8 @@ export class Router {
       claim: options.claim,
       fallback,
     };
-    if (this.routes.some((r) => r.id === route.id)) throw new Error(`two handlers share the id "${route.id}"`);
+    if (this.routes.some((r) => r.id === route.id))
+      throw new Error(`two handlers share the id "${route.id}"`);
     this.routes.push(route);
     if (fallback) {
       this.fallbacks.push(route);
@@ -172,7 +175,8 @@ function handlerMethodNames(instance: object): string[] {
   const names = new Set<string>();
   for (let proto = instance; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
     for (const name of Object.getOwnPropertyNames(proto)) {
-      if (/^on[A-Z]/.test(name) && typeof (instance as Record<string, unknown>)[name] === "function") names.add(name);
+      if (/^on[A-Z]/.test(name) && typeof (instance as Record<string, unknown>)[name] === "function")
+        names.add(name);
     }
   }
   return [...names];

@@ -20,7 +20,8 @@ export function bodyFormat(contentType: string | undefined): BodyFormat | null {
   return null;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
 
 /** Slack sends no id for interactions and commands: their trigger_id, else a hash of the exact body. */
@@ -37,7 +38,9 @@ function parseJson(raw: string): ParsedRequest {
   if (!isRecord(body)) return { type: "malformed", reason: "body is not a JSON object" };
   if (body.type === "url_verification") {
     const challenge = str(body.challenge);
-    return challenge ? { type: "url_verification", challenge } : { type: "malformed", reason: "no challenge" };
+    return challenge
+      ? { type: "url_verification", challenge }
+      : { type: "malformed", reason: "no challenge" };
   }
   if (typeof body.type !== "string") return { type: "malformed", reason: "no type" };
   if (body.type === "event_callback") {
@@ -68,13 +71,25 @@ function parseForm(raw: string): ParsedRequest {
     }
     const team = isRecord(body.team) ? str(body.team.id) : null;
     const user = isRecord(body.user) ? str(body.user.team_id) : null;
-    return { type: "delivery", kind: "interaction", id: stableId("In-", body.trigger_id, raw), teamId: team ?? user, body };
+    return {
+      type: "delivery",
+      kind: "interaction",
+      id: stableId("In-", body.trigger_id, raw),
+      teamId: team ?? user,
+      body,
+    };
   }
   const command = params.get("command");
   if (command?.startsWith("/")) {
     const body: Record<string, string> = {};
     for (const [key, value] of params) body[key] = value;
-    return { type: "delivery", kind: "command", id: stableId("Cm-", body.trigger_id, raw), teamId: str(body.team_id), body };
+    return {
+      type: "delivery",
+      kind: "command",
+      id: stableId("Cm-", body.trigger_id, raw),
+      teamId: str(body.team_id),
+      body,
+    };
   }
   return { type: "malformed", reason: "form body is neither an interaction payload nor a slash command" };
 }

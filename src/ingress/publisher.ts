@@ -28,7 +28,8 @@ export class IngressPublisher {
     /** null: the backend dedups atomically itself (publishOnce). */
     private readonly dedup: DedupStore | null,
   ) {
-    if (!dedup && !backend.publishOnce) throw new Error(`${backend.name} has no publishOnce(): a dedup store is required`);
+    if (!dedup && !backend.publishOnce)
+      throw new Error(`${backend.name} has no publishOnce(): a dedup store is required`);
   }
 
   publish(envelope: Envelope): Promise<PublishOutcome> {

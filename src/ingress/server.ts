@@ -13,7 +13,11 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const EVENTS_PATH = "/slack/events";
 
 /** Serves a path the ingress does not own (for example /mcp); resolves true when it answered. */
-export type ExtraRoute = (req: IncomingMessage, res: ServerResponse, path: string) => boolean | Promise<boolean>;
+export type ExtraRoute = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+) => boolean | Promise<boolean>;
 
 export interface IngressOptions {
   backend: QueueBackend;
@@ -40,7 +44,9 @@ const REJECT_STATUS: Record<RejectReason, number> = {
 };
 
 /** The request handler: verify -> parse -> url_verification/ssl_check -> dedup + publish -> answer. */
-export function createIngressHandler(options: IngressOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createIngressHandler(
+  options: IngressOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const { backend, publisher, metrics, logger, signingSecrets } = options;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
@@ -52,7 +58,12 @@ export function createIngressHandler(options: IngressOptions): (req: IncomingMes
   const unavailable = metrics.requests.labels("unavailable", "");
   const ackSeconds = metrics.ackSeconds;
 
-  const reject = (res: ServerResponse, reason: RejectReason, detail: string, extra?: Record<string, string>) => {
+  const reject = (
+    res: ServerResponse,
+    reason: RejectReason,
+    detail: string,
+    extra?: Record<string, string>,
+  ) => {
     metrics.requests.labels("rejected", reason).inc();
     const body = `${detail}\n`;
     res.writeHead(REJECT_STATUS[reason], {
@@ -91,18 +102,28 @@ export function createIngressHandler(options: IngressOptions): (req: IncomingMes
       const outcome = await publisher.publish(envelope);
       (outcome === "published" ? accepted : duplicate).inc();
       respond(res, 200);
-      if (logger.isLevelEnabled("debug")) logger.debug({ id: envelope.id, kind: envelope.kind, outcome }, "slack request");
+      if (logger.isLevelEnabled("debug"))
+        logger.debug({ id: envelope.id, kind: envelope.kind, outcome }, "slack request");
     } catch (err) {
       metrics.publishFailures.inc();
       unavailable.inc();
-      logger.warn({ id: envelope.id, err: (err as Error).message }, "publish failed; answering 503 so Slack retries");
+      logger.warn(
+        { id: envelope.id, err: (err as Error).message },
+        "publish failed; answering 503 so Slack retries",
+      );
       res.writeHead(503, { "retry-after": retryAfter, "content-type": "text/plain; charset=utf-8" });
       res.end("queue unavailable\n");
     }
     ackSeconds.observe((performance.now() - started) / 1000);
   };
 
-  const onBody = (req: IncomingMessage, res: ServerResponse, raw: Buffer, format: "json" | "form", started: number) => {
+  const onBody = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: Buffer,
+    format: "json" | "form",
+    started: number,
+  ) => {
     const failure = checkSlackSignature(signingSecrets, {
       timestamp: req.headers["x-slack-request-timestamp"] as string | undefined,
       signature: req.headers["x-slack-signature"] as string | undefined,
@@ -128,7 +149,8 @@ export function createIngressHandler(options: IngressOptions): (req: IncomingMes
     const started = performance.now();
     if (req.method !== "POST") return reject(res, "method", "use POST", { allow: "POST" });
     const format = bodyFormat(req.headers["content-type"]);
-    if (!format) return reject(res, "content_type", "expected application/json or application/x-www-form-urlencoded");
+    if (!format)
+      return reject(res, "content_type", "expected application/json or application/x-www-form-urlencoded");
     const declared = Number(req.headers["content-length"] ?? 0);
     const tooLarge = () => {
       // Stop reading; close the connection after answering rather than draining a huge body.

@@ -18,7 +18,9 @@ export class DeliveryCollector {
     options: { group: string; consumer?: string; leaseMs?: number; max?: number },
   ) {
     const { max = Number.POSITIVE_INFINITY, ...consume } = options;
-    const stopped = new Promise<void>((resolve) => this.controller.signal.addEventListener("abort", () => resolve()));
+    const stopped = new Promise<void>((resolve) =>
+      this.controller.signal.addEventListener("abort", () => resolve()),
+    );
     this.done = (async () => {
       let count = 0;
       try {

@@ -39,8 +39,19 @@ export function queueBackendContract(options: QueueContractOptions): void {
       opened.push(backend);
       return backend;
     };
-    const collect = (backend: QueueBackend, topic: string, group: string, consumer?: string, max?: number) => {
-      const c = new DeliveryCollector(backend, topic, { group, leaseMs, max, ...(consumer ? { consumer } : {}) });
+    const collect = (
+      backend: QueueBackend,
+      topic: string,
+      group: string,
+      consumer?: string,
+      max?: number,
+    ) => {
+      const c = new DeliveryCollector(backend, topic, {
+        group,
+        leaseMs,
+        max,
+        ...(consumer ? { consumer } : {}),
+      });
       collectors.push(c);
       return c;
     };

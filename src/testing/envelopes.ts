@@ -18,7 +18,13 @@ export function sampleEnvelope(overrides: Partial<Envelope> = {}): Envelope {
       api_app_id: "A0001",
       event_id: id,
       event_time: Math.floor(Date.now() / 1000),
-      event: { type: "app_mention", user: "U0001", text: "<@U0BOT> hello", ts: "1700000000.000100", channel: "C0001" },
+      event: {
+        type: "app_mention",
+        user: "U0001",
+        text: "<@U0BOT> hello",
+        ts: "1700000000.000100",
+        channel: "C0001",
+      },
     },
     ...overrides,
   };

@@ -134,7 +134,10 @@ export class Worker {
         if (next === null || next.done) break;
         const delivery = next.value;
         const task = this.process(delivery).catch((err) => {
-          this.o.logger.error({ err: errorText(err), id: delivery.message.id }, "delivery failed unexpectedly");
+          this.o.logger.error(
+            { err: errorText(err), id: delivery.message.id },
+            "delivery failed unexpectedly",
+          );
         });
         this.inFlight.add(task);
         void task.finally(() => this.inFlight.delete(task));
@@ -160,7 +163,10 @@ export class Worker {
       metrics.deliveries.labels(group, routes.length === 0 ? "acked" : "skipped_processed").inc();
       return;
     }
-    const heartbeat = setInterval(() => void delivery.extend().catch(() => {}), Math.max(100, this.o.leaseMs / 3));
+    const heartbeat = setInterval(
+      () => void delivery.extend().catch(() => {}),
+      Math.max(100, this.o.leaseMs / 3),
+    );
     const failures: Failure[] = [];
     try {
       for (const route of pending) {
@@ -187,7 +193,10 @@ export class Worker {
       await delivery.deadLetter(reason);
       metrics.deliveries.labels(group, "dead_lettered").inc();
       metrics.deadLetters.labels(group).inc();
-      logger.error({ id: envelope.id, attempt: delivery.attempt, reason }, "dead-lettered after the last attempt");
+      logger.error(
+        { id: envelope.id, attempt: delivery.attempt, reason },
+        "dead-lettered after the last attempt",
+      );
       return;
     }
     const lockWait = Math.max(0, ...failures.map((f) => f.retryInMs ?? 0));
@@ -195,7 +204,10 @@ export class Worker {
     await delivery.retry(delay, reason);
     metrics.deliveries.labels(group, "retried").inc();
     metrics.retries.labels(group).inc();
-    logger.warn({ id: envelope.id, attempt: delivery.attempt, retry_in_ms: delay, reason }, "handler failed; will retry");
+    logger.warn(
+      { id: envelope.id, attempt: delivery.attempt, retry_in_ms: delay, reason },
+      "handler failed; will retry",
+    );
   }
 
   /** Runs one handler (behind its lock, if it has one); null on success. */
@@ -207,7 +219,8 @@ export class Worker {
       try {
         const got = await lock.acquire(delivery.message, route.id);
         if (got.status === "done") return null;
-        if (got.status === "held") return { route: route.name, error: "held by another instance", retryInMs: got.retryInMs };
+        if (got.status === "held")
+          return { route: route.name, error: "held by another instance", retryInMs: got.retryInMs };
         lockDone = got.done;
         const failure = await this.invoke(route, delivery);
         if (failure) await got.release().catch(() => {});
@@ -238,7 +251,9 @@ export class Worker {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        Promise.resolve().then(() => (route.handler as (p: unknown, c: HandlerContext) => unknown)(payloadOf(envelope), context)),
+        Promise.resolve().then(() =>
+          (route.handler as (p: unknown, c: HandlerContext) => unknown)(payloadOf(envelope), context),
+        ),
         new Promise((_, reject) => {
           timer = setTimeout(() => {
             timeout.abort();

@@ -2,7 +2,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signSlackRequest } from "../../src/ingress/signature.js";
-import { eventually, ROOT, readRecords, type Running, runSlackline, spawnSlackline, tempDir } from "../helpers/cli.js";
+import {
+  eventually,
+  ROOT,
+  type Running,
+  readRecords,
+  runSlackline,
+  spawnSlackline,
+  tempDir,
+} from "../helpers/cli.js";
 
 const SECRET = "e2e-signing-secret";
 const HANDLERS = join(ROOT, "test/fixtures/recording-handlers.ts");
@@ -90,7 +98,10 @@ describe("slackline start, end to end (child process, SQLite, real HTTP)", () =>
   it("runs the right handlers once for every example sent with `slackline send`", async () => {
     for (const [file, routes] of Object.entries(EXPECTED)) {
       const before = doneRoutes(records).length;
-      const sent = await runSlackline(["send", join(PAYLOADS, file), "--url", `${url}/slack/events`, "--fresh"], env);
+      const sent = await runSlackline(
+        ["send", join(PAYLOADS, file), "--url", `${url}/slack/events`, "--fresh"],
+        env,
+      );
       expect(sent.stdout.trim(), `${file}: ${sent.stderr}`).toBe("200 OK");
       const all = await eventually(
         () => doneRoutes(records),
@@ -129,9 +140,11 @@ describe("slackline start, end to end (child process, SQLite, real HTTP)", () =>
     const { body, id } = freshPayload("app_mention.json");
     const statuses = await Promise.all(
       [0, 1, 2, 3].map((n) =>
-        postRaw(url, body, n ? { "x-slack-retry-num": String(n), "x-slack-retry-reason": "http_timeout" } : {}).then(
-          (r) => r.status,
-        ),
+        postRaw(
+          url,
+          body,
+          n ? { "x-slack-retry-num": String(n), "x-slack-retry-reason": "http_timeout" } : {},
+        ).then((r) => r.status),
       ),
     );
     expect(statuses).toEqual([200, 200, 200, 200]);
@@ -145,7 +158,11 @@ describe("slackline start, end to end (child process, SQLite, real HTTP)", () =>
 
   it("`send --times 4` of one event runs it once", async () => {
     const { body, id } = freshPayload("reaction_added.json");
-    const sent = await runSlackline(["send", "-", "--url", `${url}/slack/events`, "--times", "4"], env, JSON.stringify(body));
+    const sent = await runSlackline(
+      ["send", "-", "--url", `${url}/slack/events`, "--times", "4"],
+      env,
+      JSON.stringify(body),
+    );
     expect(sent.stdout.trim().split("\n")).toEqual(["200 OK", "200 OK", "200 OK", "200 OK"]);
     await eventually(
       () => doneRoutes(records, id),
@@ -185,7 +202,9 @@ describe("slackline start, end to end (child process, SQLite, real HTTP)", () =>
     expect(replay.stdout).toContain("replayed 1");
     await eventually(runsOf, (r) => r.length === 6);
     // The sibling had succeeded: the replay does not run it again.
-    expect(readRecords(records).filter((r) => r.id === id && r.tag === "sibling" && r.phase === "run")).toHaveLength(1);
+    expect(
+      readRecords(records).filter((r) => r.id === id && r.tag === "sibling" && r.phase === "run"),
+    ).toHaveLength(1);
   });
 
   it("/metrics reports requests, handler outcomes and queue depth", async () => {
@@ -240,7 +259,10 @@ describe("crash and shutdown (child processes, SQLite)", () => {
   it("SIGTERM drains the in-flight handler and exits 0", async () => {
     const dataDir = tempDir();
     const records = join(dataDir, "records.jsonl");
-    const app = spawnSlackline(["start", "--handlers", HANDLERS], { ...environment(dataDir, records), SLOW_MS: "1000" });
+    const app = spawnSlackline(["start", "--handlers", HANDLERS], {
+      ...environment(dataDir, records),
+      SLOW_MS: "1000",
+    });
     const url = await app.url;
     const { body, id } = freshPayload("reaction_added.json");
     (body.event as Record<string, unknown>).text = "slow";
@@ -258,14 +280,24 @@ describe("misconfiguration is one line naming the fix, and a non-zero exit", () 
   const dataDir = tempDir();
   const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
     ["missing secret", ["start"], { SLACK_SIGNING_SECRET: "" }, /SLACK_SIGNING_SECRET is not set.*--dev/],
-    ["unknown backend", ["start"], { SLACK_SIGNING_SECRET: "s", QUEUE_BACKEND: "kafka" }, /unknown QUEUE_BACKEND "kafka"; available: sqlite/],
+    [
+      "unknown backend",
+      ["start"],
+      { SLACK_SIGNING_SECRET: "s", QUEUE_BACKEND: "kafka" },
+      /unknown QUEUE_BACKEND "kafka"; available: sqlite/,
+    ],
     [
       "unreachable backend",
       ["gateway"],
       { SLACK_SIGNING_SECRET: "s", QUEUE_BACKEND: "redis", REDIS_URL: "redis://127.0.0.1:1" },
       /queue backend "redis" is unreachable.*REDIS_URL/,
     ],
-    ["bad handler module", ["start", "--handlers", "nope.ts"], { SLACK_SIGNING_SECRET: "s" }, /handler module nope.ts does not exist/],
+    [
+      "bad handler module",
+      ["start", "--handlers", "nope.ts"],
+      { SLACK_SIGNING_SECRET: "s" },
+      /handler module nope.ts does not exist/,
+    ],
   ];
   for (const [name, args, extra, pattern] of cases) {
     it(name, async () => {

@@ -21,13 +21,20 @@ describe("routing", () => {
     expect(routeNamesOf(bot)).toEqual(["*", "message", "message.bot_message", "message.channels"]);
     expect(routeNamesOf(eventEnvelope({ type: "message", channel_type: "im" }))).toContain("message.im");
     expect(routeNamesOf(eventEnvelope({ type: "message", channel_type: "mpim" }))).toContain("message.mpim");
-    expect(routeNamesOf(eventEnvelope({ type: "message", channel_type: "group" }))).toContain("message.groups");
+    expect(routeNamesOf(eventEnvelope({ type: "message", channel_type: "group" }))).toContain(
+      "message.groups",
+    );
   });
 
   it("message.im matches every IM message, subtypes included, and not channel messages", () => {
     const router = new Router().on("message.im", () => {}, { id: "im" });
     expect(matchedNames(router, eventEnvelope({ type: "message", channel_type: "im" }))).toEqual(["im"]);
-    expect(matchedNames(router, eventEnvelope({ type: "message", subtype: "message_changed", channel_type: "im" }))).toEqual(["im"]);
+    expect(
+      matchedNames(
+        router,
+        eventEnvelope({ type: "message", subtype: "message_changed", channel_type: "im" }),
+      ),
+    ).toEqual(["im"]);
     expect(matchedNames(router, eventEnvelope({ type: "message", channel_type: "channel" }))).toEqual([]);
   });
 
@@ -49,13 +56,23 @@ describe("routing", () => {
       .message(() => {}, { id: "c" })
       .on("message.channels", () => {}, { id: "first", priority: -5 })
       .onUnknown(() => {}, { id: "unknown" });
-    expect(matchedNames(router, eventEnvelope({ type: "message", channel_type: "channel" }))).toEqual(["first", "a", "b", "c"]);
-    expect(matchedNames(router, sampleEnvelope({ kind: "command", body: { command: "/nope" } }))).toEqual(["unknown"]);
+    expect(matchedNames(router, eventEnvelope({ type: "message", channel_type: "channel" }))).toEqual([
+      "first",
+      "a",
+      "b",
+      "c",
+    ]);
+    expect(matchedNames(router, sampleEnvelope({ kind: "command", body: { command: "/nope" } }))).toEqual([
+      "unknown",
+    ]);
   });
 
   it("gives handlers stable default ids and refuses duplicates", () => {
     const router = new Router().on("app_mention", () => {}).on("app_mention", () => {});
-    expect(matchedNames(router, eventEnvelope({ type: "app_mention" }))).toEqual(["app_mention#0", "app_mention#1"]);
+    expect(matchedNames(router, eventEnvelope({ type: "app_mention" }))).toEqual([
+      "app_mention#0",
+      "app_mention#1",
+    ]);
     expect(() => router.on("x", () => {}, { id: "app_mention#0" })).toThrow(/share the id/);
   });
 });

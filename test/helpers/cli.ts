@@ -103,7 +103,11 @@ export function readRecords(file: string): RunRecord[] {
     .map((line) => JSON.parse(line) as RunRecord);
 }
 
-export async function eventually<T>(read: () => T, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  read: () => T,
+  ok: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = read();

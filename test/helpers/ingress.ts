@@ -46,7 +46,9 @@ export async function startTestIngress(
     const signed = signSlackRequest(o.secret ?? SECRET, body, o.timestamp);
     const headers: Record<string, string> = {
       "content-type": o.contentType ?? "application/json",
-      ...(o.unsigned ? {} : { "x-slack-request-timestamp": signed.timestamp, "x-slack-signature": signed.signature }),
+      ...(o.unsigned
+        ? {}
+        : { "x-slack-request-timestamp": signed.timestamp, "x-slack-signature": signed.signature }),
       ...o.headers,
     };
     return fetch(`${server.url}${o.path ?? "/slack/events"}`, {
@@ -67,6 +69,13 @@ export function eventCallback(event: Record<string, unknown> = {}, eventId?: str
     type: "event_callback",
     event_id: eventId ?? `Ev${Date.now()}${counter++}`,
     event_time: Math.floor(Date.now() / 1000),
-    event: { type: "app_mention", user: "U1", text: "<@UBOT> hi", ts: "1700000000.000100", channel: "C1", ...event },
+    event: {
+      type: "app_mention",
+      user: "U1",
+      text: "<@UBOT> hi",
+      ts: "1700000000.000100",
+      channel: "C1",
+      ...event,
+    },
   });
 }

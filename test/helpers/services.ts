@@ -28,7 +28,8 @@ export async function requireService(name: string, url: string): Promise<boolean
   const ok = await tcpReachable(hostname || "127.0.0.1", Number(port));
   if (ok) return true;
   const message = `${name} is not answering at ${url}`;
-  if (servicesRequired) throw new Error(`${message} (SLACKLINE_REQUIRE_SERVICES=1, so this fails instead of skipping)`);
+  if (servicesRequired)
+    throw new Error(`${message} (SLACKLINE_REQUIRE_SERVICES=1, so this fails instead of skipping)`);
   console.warn(`SKIP: ${message}; its integration tests are skipped`);
   return false;
 }

@@ -23,7 +23,14 @@ describe("accepted traffic", () => {
     expect(res.status).toBe(200);
     expect(queue.published).toHaveLength(1);
     const envelope = queue.published[0]!;
-    expect(envelope).toMatchObject({ v: 1, id: "EvACCEPT1", kind: "event", retry_num: 0, retry_reason: null, team_id: "T0001" });
+    expect(envelope).toMatchObject({
+      v: 1,
+      id: "EvACCEPT1",
+      kind: "event",
+      retry_num: 0,
+      retry_reason: null,
+      team_id: "T0001",
+    });
     expect(envelope.body).toEqual(JSON.parse(body));
     expect(Math.abs(envelope.received_at - Date.now())).toBeLessThan(5000);
   });
@@ -43,10 +50,23 @@ describe("accepted traffic", () => {
   });
 
   it("publishes an interaction (payload= form) keyed by its trigger_id", async () => {
-    const payload = { type: "block_actions", trigger_id: "123.456.abc", user: { id: "U1" }, team: { id: "T9" }, actions: [] };
-    const res = await ingress.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), { contentType: form });
+    const payload = {
+      type: "block_actions",
+      trigger_id: "123.456.abc",
+      user: { id: "U1" },
+      team: { id: "T9" },
+      actions: [],
+    };
+    const res = await ingress.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {
+      contentType: form,
+    });
     expect(res.status).toBe(200);
-    expect(queue.published[0]).toMatchObject({ id: "123.456.abc", kind: "interaction", team_id: "T9", body: payload });
+    expect(queue.published[0]).toMatchObject({
+      id: "123.456.abc",
+      kind: "interaction",
+      team_id: "T9",
+      body: payload,
+    });
   });
 
   it("publishes a slash command (form) with a stable id when it has no trigger_id", async () => {
@@ -54,11 +74,17 @@ describe("accepted traffic", () => {
     expect((await ingress.post(body, { contentType: form })).status).toBe(200);
     expect((await ingress.post(body, { contentType: form })).status).toBe(200);
     expect(queue.published).toHaveLength(1);
-    expect(queue.published[0]).toMatchObject({ kind: "command", team_id: "T1", body: { command: "/deploy", text: "prod" } });
+    expect(queue.published[0]).toMatchObject({
+      kind: "command",
+      team_id: "T1",
+      body: { command: "/deploy", text: "prod" },
+    });
   });
 
   it("echoes url_verification's challenge and publishes nothing", async () => {
-    const res = await ingress.post(JSON.stringify({ type: "url_verification", challenge: "ch4llenge", token: "t" }));
+    const res = await ingress.post(
+      JSON.stringify({ type: "url_verification", challenge: "ch4llenge", token: "t" }),
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("ch4llenge");
     expect(queue.published).toHaveLength(0);
@@ -75,7 +101,9 @@ describe("dedup of Slack's retries", () => {
   it("publishes an event_id once; a retry answers 200 and publishes nothing", async () => {
     const body = eventCallback({}, "EvDUP");
     expect((await ingress.post(body)).status).toBe(200);
-    const retry = await ingress.post(body, { headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } });
+    const retry = await ingress.post(body, {
+      headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" },
+    });
     expect(retry.status).toBe(200);
     expect(queue.published).toHaveLength(1);
   });
@@ -83,7 +111,9 @@ describe("dedup of Slack's retries", () => {
   it("four copies at once: one publish, four 200s", async () => {
     const body = eventCallback({}, "EvFOUR");
     const statuses = await Promise.all(
-      [0, 1, 2, 3].map((n) => ingress.post(body, { headers: { "x-slack-retry-num": String(n) } }).then((r) => r.status)),
+      [0, 1, 2, 3].map((n) =>
+        ingress.post(body, { headers: { "x-slack-retry-num": String(n) } }).then((r) => r.status),
+      ),
     );
     expect(statuses).toEqual([200, 200, 200, 200]);
     expect(queue.published).toHaveLength(1);
@@ -124,8 +154,16 @@ describe("bad input: clear status, X-Slack-No-Retry, nothing published", () => {
     ],
     ["malformed JSON", 400, () => ingress.post("{not json")],
     ["JSON that is not an object", 400, () => ingress.post("[1,2]")],
-    ["event_callback without event_id", 400, () => ingress.post(JSON.stringify({ type: "event_callback", event: { type: "x" } }))],
-    ["interaction payload that is not JSON", 400, () => ingress.post("payload=%7Bnope", { contentType: form })],
+    [
+      "event_callback without event_id",
+      400,
+      () => ingress.post(JSON.stringify({ type: "event_callback", event: { type: "x" } })),
+    ],
+    [
+      "interaction payload that is not JSON",
+      400,
+      () => ingress.post("payload=%7Bnope", { contentType: form }),
+    ],
     ["form that is neither", 400, () => ingress.post("hello=world", { contentType: form })],
     ["unknown path", 404, () => ingress.post(eventCallback(), { path: "/slack/other" })],
   ];

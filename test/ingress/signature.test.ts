@@ -20,7 +20,9 @@ describe("verifySlackSignature", () => {
 
   it("rejects a changed body, secret or signature", () => {
     const now = SLACK_EXAMPLE.timestamp;
-    expect(verifySlackSignature({ ...SLACK_EXAMPLE, body: `${SLACK_EXAMPLE.body}x`, nowSeconds: now })).toBe(false);
+    expect(verifySlackSignature({ ...SLACK_EXAMPLE, body: `${SLACK_EXAMPLE.body}x`, nowSeconds: now })).toBe(
+      false,
+    );
     expect(verifySlackSignature({ ...SLACK_EXAMPLE, signingSecret: "other", nowSeconds: now })).toBe(false);
     const flipped = `${SLACK_EXAMPLE.signature.slice(0, -1)}c`;
     expect(verifySlackSignature({ ...SLACK_EXAMPLE, signature: flipped, nowSeconds: now })).toBe(false);
@@ -32,9 +34,15 @@ describe("verifySlackSignature", () => {
     expect(verifySlackSignature({ ...SLACK_EXAMPLE, nowSeconds: t + 301 })).toBe(false);
     expect(verifySlackSignature({ ...SLACK_EXAMPLE, nowSeconds: t - 301 })).toBe(false);
     expect(checkSlackSignature(["s"], { ...SLACK_EXAMPLE, timestamp: "12ab", nowSeconds: t })).toBe("stale");
-    expect(checkSlackSignature(["s"], { ...SLACK_EXAMPLE, timestamp: undefined, nowSeconds: t })).toBe("missing");
-    expect(checkSlackSignature(["s"], { ...SLACK_EXAMPLE, signature: undefined, nowSeconds: t })).toBe("missing");
-    expect(checkSlackSignature(["s"], { ...SLACK_EXAMPLE, signature: "v1=abc", nowSeconds: t })).toBe("mismatch");
+    expect(checkSlackSignature(["s"], { ...SLACK_EXAMPLE, timestamp: undefined, nowSeconds: t })).toBe(
+      "missing",
+    );
+    expect(checkSlackSignature(["s"], { ...SLACK_EXAMPLE, signature: undefined, nowSeconds: t })).toBe(
+      "missing",
+    );
+    expect(checkSlackSignature(["s"], { ...SLACK_EXAMPLE, signature: "v1=abc", nowSeconds: t })).toBe(
+      "mismatch",
+    );
   });
 
   it("accepts any of several secrets (rotation)", () => {

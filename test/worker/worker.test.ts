@@ -46,7 +46,10 @@ describe("Worker", () => {
   it("hands the inner event and a context to the handler, then acks", async () => {
     const queue = new MemoryQueue();
     const calls: Array<[unknown, HandlerContext]> = [];
-    startWorker(queue, new Router().appMention((event, ctx) => void calls.push([event, ctx])));
+    startWorker(
+      queue,
+      new Router().appMention((event, ctx) => void calls.push([event, ctx])),
+    );
     const envelope = sampleEnvelope();
     await queue.publish(TOPIC, envelope);
     await until(() => calls.length === 1);
@@ -101,7 +104,9 @@ describe("Worker", () => {
     expect(dead[0]!.reason).toContain("always broken");
     expect(dead[0]!.message.id).toBe(envelope.id);
     expect(calls).toBe(3);
-    expect(await metrics.registry.getSingleMetricAsString("slackline_dead_letters_total")).toMatch(/group="g"} 1/);
+    expect(await metrics.registry.getSingleMetricAsString("slackline_dead_letters_total")).toMatch(
+      /group="g"} 1/,
+    );
     fail = false;
     await queue.replayDeadLetters(TOPIC);
     await until(() => calls === 4);
@@ -194,12 +199,18 @@ describe("Worker", () => {
 
   it("stop() past its deadline hands unfinished deliveries back to the group", async () => {
     const queue = new MemoryQueue();
-    const { worker } = startWorker(queue, new Router().appMention(() => new Promise(() => {})));
+    const { worker } = startWorker(
+      queue,
+      new Router().appMention(() => new Promise(() => {})),
+    );
     await queue.publish(TOPIC, sampleEnvelope());
     await sleep(50);
     await worker.stop(50);
     let redelivered = 0;
-    startWorker(queue, new Router().appMention(() => void redelivered++));
+    startWorker(
+      queue,
+      new Router().appMention(() => void redelivered++),
+    );
     await until(() => redelivered === 1, 2000);
   });
 });

@@ -10,7 +10,8 @@ export interface McpFlags {
 /** `slackline mcp [--transport stdio|http]`: Slack tools and the event inbox for agents. */
 export async function mcp(flags: McpFlags): Promise<void> {
   const transport = flags.transport ?? "stdio";
-  if (transport !== "stdio" && transport !== "http") throw new Error(`--transport must be stdio or http (got ${transport})`);
+  if (transport !== "stdio" && transport !== "http")
+    throw new Error(`--transport must be stdio or http (got ${transport})`);
   // In stdio mode stdout is the protocol: every log line goes to stderr.
   const { config, logger } = commandContext({}, { logTo: transport === "stdio" ? "stderr" : "stdout" });
   const backend = await openBackend(config, logger);

@@ -38,11 +38,14 @@ export function encodeAsSlack(text: string, fresh: boolean): Encoded {
   } catch {
     return { body: text.trim(), contentType: "application/x-www-form-urlencoded" };
   }
-  if (typeof value !== "object" || value === null) throw new Error("the payload must be a JSON object or form text");
+  if (typeof value !== "object" || value === null)
+    throw new Error("the payload must be a JSON object or form text");
   const payload = value as Record<string, unknown>;
   if (fresh) {
-    if (typeof payload.event_id === "string") payload.event_id = `Ev${randomUUID().replaceAll("-", "").slice(0, 14).toUpperCase()}`;
-    if (typeof payload.trigger_id === "string") payload.trigger_id = `${Date.now()}.${randomUUID().slice(0, 8)}`;
+    if (typeof payload.event_id === "string")
+      payload.event_id = `Ev${randomUUID().replaceAll("-", "").slice(0, 14).toUpperCase()}`;
+    if (typeof payload.trigger_id === "string")
+      payload.trigger_id = `${Date.now()}.${randomUUID().slice(0, 8)}`;
   }
   if (typeof payload.command === "string") {
     const form = new URLSearchParams();

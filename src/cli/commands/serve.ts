@@ -7,7 +7,7 @@ import type { Logger } from "../../observability/logger.js";
 import { Metrics } from "../../observability/metrics.js";
 import type { QueueBackend } from "../../queue/types.js";
 import { createWebClient } from "../../slack/client.js";
-import { Worker, WORKER_DEFAULTS } from "../../worker/worker.js";
+import { WORKER_DEFAULTS, Worker } from "../../worker/worker.js";
 import { commandContext, onShutdownSignal } from "../context.js";
 import { openBackend, openDedup } from "../runtime.js";
 
@@ -28,7 +28,12 @@ function loggingRouter(logger: Logger): Router {
     const body = ctx.envelope.body as Record<string, unknown>;
     const event = body.event as Record<string, unknown> | undefined;
     logger.info(
-      { id: ctx.envelope.id, kind: ctx.envelope.kind, type: event?.type ?? body.type ?? body.command, attempt: ctx.attempt },
+      {
+        id: ctx.envelope.id,
+        kind: ctx.envelope.kind,
+        type: event?.type ?? body.type ?? body.command,
+        attempt: ctx.attempt,
+      },
       "event received (no --handlers given)",
     );
   });
@@ -65,12 +70,21 @@ async function buildWorker(
     ...numberFromEnv(config, "MAX_ATTEMPTS", "maxAttempts"),
     ...numberFromEnv(config, "LEASE_MS", "leaseMs"),
     ...(config.env.RETRY_BASE_MS || config.env.RETRY_CAP_MS
-      ? { backoff: { baseMs: Number(config.env.RETRY_BASE_MS ?? 1000), capMs: Number(config.env.RETRY_CAP_MS ?? 300_000) } }
+      ? {
+          backoff: {
+            baseMs: Number(config.env.RETRY_BASE_MS ?? 1000),
+            capMs: Number(config.env.RETRY_CAP_MS ?? 300_000),
+          },
+        }
       : {}),
   });
 }
 
-function numberFromEnv<K extends string>(config: Config, variable: string, key: K): Partial<Record<K, number>> {
+function numberFromEnv<K extends string>(
+  config: Config,
+  variable: string,
+  key: K,
+): Partial<Record<K, number>> {
   const raw = config.env[variable];
   if (raw === undefined || raw === "") return {};
   const n = Number(raw);
@@ -96,7 +110,9 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
   const dedup = await openDedup(config, backend);
   const metrics = new Metrics();
 
-  const worker = router ? await buildWorker(config, flags, { backend, markers: dedup.store, metrics, logger }, router) : null;
+  const worker = router
+    ? await buildWorker(config, flags, { backend, markers: dedup.store, metrics, logger }, router)
+    : null;
   let mcp: { handle: ExtraRoute; close(): Promise<void> } | null = null;
   if (flags.mcp && withIngress) mcp = await mountMcp(config, backend, logger);
 
@@ -111,7 +127,10 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
       ...(mcp ? { extraRoutes: mcp.handle } : {}),
     });
     server = await listen(handler, config.port, config.host);
-    logger.info({ url: `${server.url}/slack/events`, mcp: mcp ? `${server.url}/mcp` : undefined }, "ingress listening");
+    logger.info(
+      { url: `${server.url}/slack/events`, mcp: mcp ? `${server.url}/mcp` : undefined },
+      "ingress listening",
+    );
   }
   if (worker && router) {
     logger.info({ routes: router.names(), topic: config.topic }, "worker consuming");

@@ -60,7 +60,8 @@ export class MemoryQueue implements QueueBackend {
     if (!g) {
       // A new group starts with every message the topic still holds.
       g = { slots: new Map(), wakeup: new Wakeup() };
-      for (const [seq, entry] of topic.log) g.slots.set(seq, this.slot(seq, entry.message, entry.published_at));
+      for (const [seq, entry] of topic.log)
+        g.slots.set(seq, this.slot(seq, entry.message, entry.published_at));
       topic.groups.set(name, g);
     }
     return g;
@@ -143,7 +144,8 @@ export class MemoryQueue implements QueueBackend {
     const attempt = slot.attempt;
     const owner = slot.leasedBy;
     // A lease that expired and went to another consumer is no longer ours to settle.
-    const stillOurs = (): boolean => group.slots.get(slot.seq) === slot && slot.leasedBy === owner && slot.attempt === attempt;
+    const stillOurs = (): boolean =>
+      group.slots.get(slot.seq) === slot && slot.leasedBy === owner && slot.attempt === attempt;
     const remove = (): void => {
       forget();
       if (!stillOurs()) return;
@@ -235,7 +237,8 @@ export class MemoryQueue implements QueueBackend {
   async stats(topicName: string, groupName: string): Promise<QueueStats> {
     const group = this.topics.get(topicName)?.groups.get(groupName);
     let oldest: number | null = null;
-    for (const slot of group?.slots.values() ?? []) oldest = Math.min(oldest ?? slot.published_at, slot.published_at);
+    for (const slot of group?.slots.values() ?? [])
+      oldest = Math.min(oldest ?? slot.published_at, slot.published_at);
     return { depth: group?.slots.size ?? 0, oldestAgeMs: oldest === null ? null : Date.now() - oldest };
   }
 
