@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { SqliteQueue, sqliteBackend } from "../../src/queue/backends/sqlite.js";
+import { QueueClosedError } from "../../src/queue/types.js";
 import { DeliveryCollector } from "../../src/testing/collector.js";
 import { publishOnceContract, queueBackendContract } from "../../src/testing/contract.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
@@ -16,6 +17,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 queueBackendContract({ name: "sqlite", create: () => new SqliteQueue({ path: freshPath() }) });
 publishOnceContract({ name: "sqlite", create: () => new SqliteQueue({ path: freshPath() }) });
+publishOnceContract({
+  name: "sqlite (no group commit)",
+  create: () => new SqliteQueue({ path: freshPath(), groupCommit: false }),
+});
 
 describe("SqliteQueue", () => {
   const opened: SqliteQueue[] = [];
@@ -74,6 +79,39 @@ describe("SqliteQueue", () => {
     expect((await onA.next(2000)).message.id).toBe(fromB.id);
   });
 
+  it("publishOnce() on two instances of one file publishes an id once", async () => {
+    const path = freshPath();
+    const [a, b] = [open(path), open(path)];
+    const topic = uniqueTopic();
+    const envelope = sampleEnvelope();
+    const results = await Promise.all([a, b, a, b].map((q) => q.publishOnce(topic, envelope, 60)));
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    expect((await a.stats(topic, "g")).depth).toBe(1);
+  });
+
+  it("publishes accepted before close() commit; later ones reject with QueueClosedError", async () => {
+    const path = freshPath();
+    const q = new SqliteQueue({ path });
+    const topic = uniqueTopic();
+    const accepted = Array.from({ length: 5 }, () => q.publish(topic, sampleEnvelope()));
+    await q.close();
+    expect(await Promise.all(accepted)).toHaveLength(5);
+    await expect(q.publish(topic, sampleEnvelope())).rejects.toBeInstanceOf(QueueClosedError);
+    await expect(q.publishOnce(topic, sampleEnvelope(), 60)).rejects.toBeInstanceOf(QueueClosedError);
+    const again = open(path);
+    expect((await again.stats(topic, "g")).depth).toBe(5);
+  });
+
+  it("without group commit, publish still works end to end", async () => {
+    const q = new SqliteQueue({ path: freshPath(), groupCommit: false });
+    opened.push(q);
+    const topic = uniqueTopic();
+    const envelope = sampleEnvelope();
+    const c = collect(q, topic, "g");
+    await q.publish(topic, envelope);
+    expect((await c.next(2000)).message).toEqual(envelope);
+  });
+
   it("a message published by a child process reaches a consumer here within a second", async () => {
     const path = freshPath();
     const topic = uniqueTopic();
@@ -92,6 +130,30 @@ describe("SqliteQueue", () => {
       await child.kill();
     }
   });
+
+  it("worker processes sharing a group split the messages, each acked once", async () => {
+    const path = freshPath();
+    const topic = uniqueTopic();
+    const q = open(path);
+    // The group exists before publishing, as with a worker that is already running.
+    const workers = [runChild(["drain", path, topic, "g"]), runChild(["drain", path, topic, "g"])];
+    try {
+      await Promise.all(workers.map((w) => w.waitFor(/^ready$/)));
+      const sent = Array.from({ length: 200 }, () => sampleEnvelope());
+      await Promise.all(sent.map((e) => q.publish(topic, e)));
+      const acked = () => workers.flatMap((w) => w.lines.filter((l) => l.startsWith("acked ")));
+      const deadline = Date.now() + 15_000;
+      while (acked().length < sent.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 200));
+      const ids = acked().map((l) => l.slice(6));
+      expect(ids.length).toBe(sent.length);
+      expect(new Set(ids)).toEqual(new Set(sent.map((e) => e.id)));
+      expect(countRows(path, "messages")).toBe(0);
+    } finally {
+      await Promise.all(workers.map((w) => w.kill()));
+    }
+  }, 30_000);
 
   it("deletes a row once every group acked it", async () => {
     const path = freshPath();

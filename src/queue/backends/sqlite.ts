@@ -308,7 +308,7 @@ export class SqliteQueue implements QueueBackend {
     } finally {
       this.consumers.delete(consumer);
       // Hand back what this consumer still holds, so the group gets it at once.
-      if (this.db.open) {
+      if (this.db.open && consumer.held.size > 0) {
         await Promise.allSettled([...consumer.held].map((lease) => this.handBack(consumer, lease)));
         this.changed(topic);
       }
@@ -322,9 +322,10 @@ export class SqliteQueue implements QueueBackend {
     try {
       return this.claimTx.immediate(topic, group, consumer.name, leaseMs);
     } catch (err) {
-      // Another process held the lock past busy_timeout: look again on the next poll.
+      // Another process held the lock past busy_timeout: look again rather than wait for a change.
       if ((err as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
         this.logger.warn({ topic, group, err }, "sqlite queue: busy, will retry the lease");
+        this.generation++;
         return null;
       }
       throw err;
@@ -380,12 +381,17 @@ export class SqliteQueue implements QueueBackend {
     if (now < this.nextReclaimAt) return;
     this.nextReclaimAt = now + this.reclaimMs;
     let reclaimed = 0;
-    for (const holder of this.s.holders.all(SELF.host, now)) {
-      if (!holderIsDead(holder.pid, holder.start)) continue;
-      const count = this.s.reclaim.run(SELF.host, holder.pid, holder.start, now).changes;
-      if (count > 0)
-        this.logger.info({ pid: holder.pid, count }, "sqlite queue: reclaimed leases of a dead process");
-      reclaimed += count;
+    try {
+      for (const holder of this.s.holders.all(SELF.host, now)) {
+        if (!holderIsDead(holder.pid, holder.start)) continue;
+        const count = this.s.reclaim.run(SELF.host, holder.pid, holder.start, now).changes;
+        if (count > 0)
+          this.logger.info({ pid: holder.pid, count }, "sqlite queue: reclaimed leases of a dead process");
+        reclaimed += count;
+      }
+    } catch (err) {
+      // Busy: the next round tries again, and lease expiry is the backstop anyway.
+      this.logger.warn({ err }, "sqlite queue: dead-holder reclaim failed");
     }
     if (reclaimed > 0) this.changed();
   }
