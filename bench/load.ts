@@ -85,7 +85,7 @@ export async function drive(
   const runConnection = () =>
     new Promise<void>((resolve) => {
       const socket: Socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true });
-      let pending = Buffer.alloc(0);
+      let pending: Buffer = Buffer.alloc(0);
       let sentAt = 0;
       let index = -1;
       const sendNext = () => {
