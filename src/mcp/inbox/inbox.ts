@@ -1,0 +1,195 @@
+import { randomUUID } from "node:crypto";
+import { isEnvelope } from "../../envelope/envelope.js";
+import type { Logger } from "../../observability/logger.js";
+import type { Delivery, QueueBackend } from "../../queue/types.js";
+import { anySignal, Wakeup } from "../../queue/wakeup.js";
+import { describeEnvelope, type EventFilter, type InboxEvent, matches } from "./event.js";
+import { RecentIds } from "./recent-ids.js";
+
+export interface EventInboxOptions {
+  topic: string;
+  group: string;
+  consumer?: string;
+  /** Deliveries held at most; when full, leasing pauses and newer events wait in the backend. */
+  capacity?: number;
+  /** Lease asked of the backend; held deliveries are extended every third of it. */
+  leaseMs?: number;
+  logger: Logger;
+}
+
+interface Held {
+  delivery: Delivery;
+  item: InboxEvent;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * The agent's event inbox: consumes the event topic in its own group and holds the deliveries,
+ * leased and unacked, until a wait() whose filter matches them returns them. Events no call has
+ * asked for yet stay held for later calls (their leases extended); an event is acked only when it
+ * is handed to an agent. Closing aborts the consume, so the backend hands unreturned ones back.
+ */
+export class EventInbox {
+  private buffer: Held[] = [];
+  private readonly returned = new RecentIds(10_000);
+  private readonly arrived = new Wakeup();
+  private readonly taken = new Wakeup();
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | null = null;
+  private extender: NodeJS.Timeout | null = null;
+  private readonly capacity: number;
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly backend: QueueBackend,
+    private readonly options: EventInboxOptions,
+  ) {
+    this.capacity = options.capacity ?? 1000;
+    this.leaseMs = options.leaseMs ?? 60_000;
+  }
+
+  /** Deliveries held, not yet returned to an agent. */
+  get size(): number {
+    return this.buffer.length;
+  }
+
+  /** True when the inbox holds `capacity` events: newer ones wait until some are taken. */
+  get full(): boolean {
+    return this.buffer.length >= this.capacity;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.loop = this.run();
+    this.extender = setInterval(() => this.extendAll(), Math.max(1000, Math.floor(this.leaseMs / 3)));
+    this.extender.unref();
+  }
+
+  private async run(): Promise<void> {
+    const { topic, group, logger } = this.options;
+    const consumer = this.options.consumer ?? `mcp-${randomUUID().slice(0, 8)}`;
+    let backoff = 500;
+    while (!this.stopping.signal.aborted) {
+      try {
+        const deliveries = this.backend.consume(topic, {
+          group,
+          consumer,
+          signal: this.stopping.signal,
+          leaseMs: this.leaseMs,
+          prefetch: this.capacity,
+        });
+        for await (const delivery of deliveries) {
+          backoff = 500;
+          await this.accept(delivery);
+          // Full: stop leasing until an agent takes some. The rest wait in the backend, durable.
+          while (this.buffer.length >= this.capacity && !this.stopping.signal.aborted) {
+            await this.taken.sleep(Number.POSITIVE_INFINITY, this.stopping.signal);
+          }
+        }
+        if (!this.stopping.signal.aborted)
+          logger.warn({ topic, group }, "mcp inbox: the backend stopped the consumer");
+        return;
+      } catch (err) {
+        if (this.stopping.signal.aborted) return;
+        logger.error({ err, topic, group, retryInMs: backoff }, "mcp inbox: consume failed, retrying");
+        await new Wakeup().sleep(backoff, this.stopping.signal);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private async accept(delivery: Delivery): Promise<void> {
+    const { logger } = this.options;
+    if (!isEnvelope(delivery.message)) {
+      logger.warn({ id: delivery.id }, "mcp inbox: not a Slackline envelope, dead-lettered");
+      await delivery.deadLetter("mcp inbox: not a Slackline envelope").catch(() => {});
+      return;
+    }
+    const item = describeEnvelope(delivery.message);
+    // A redelivery of something an agent already got (its ack was lost): settle it quietly.
+    if (this.returned.has(item.id)) {
+      await delivery
+        .ack()
+        .catch((err: unknown) => logger.warn({ err, id: item.id }, "mcp inbox: ack failed"));
+      return;
+    }
+    // A redelivery of one we hold (its lease lapsed): keep the newer lease, in the old place.
+    const same = this.buffer.findIndex((h) => h.item.id === item.id);
+    if (same >= 0) this.buffer[same] = { delivery, item };
+    else this.buffer.push({ delivery, item });
+    if (this.buffer.length >= this.capacity) {
+      logger.warn(
+        { capacity: this.capacity },
+        "mcp inbox full: no more events leased until an agent takes some",
+      );
+    }
+    this.arrived.notify();
+  }
+
+  private extendAll(): void {
+    for (const held of this.buffer) {
+      held.delivery
+        .extend()
+        .catch((err: unknown) =>
+          this.options.logger.debug({ err, id: held.item.id }, "mcp inbox: extend failed"),
+        );
+    }
+  }
+
+  /**
+   * Events matching `filter`, oldest first, at most `max`: at once when some are held, else as soon
+   * as one arrives, else [] after `timeoutMs`. Returned events are acked; the rest stay held.
+   */
+  async wait(
+    filter: EventFilter,
+    options: { max: number; timeoutMs: number; signal?: AbortSignal },
+  ): Promise<InboxEvent[]> {
+    const deadline = Date.now() + options.timeoutMs;
+    const signal = anySignal(options.signal, this.stopping.signal);
+    for (;;) {
+      if (signal.aborted) return [];
+      const taken = this.take(filter, options.max);
+      if (taken.length > 0) return this.hand(taken);
+      const left = deadline - Date.now();
+      if (left <= 0) return [];
+      await this.arrived.sleep(left, signal);
+    }
+  }
+
+  private take(filter: EventFilter, max: number): Held[] {
+    const taken: Held[] = [];
+    const kept: Held[] = [];
+    for (const held of this.buffer) {
+      if (taken.length < max && matches(held.item, filter)) taken.push(held);
+      else kept.push(held);
+    }
+    this.buffer = kept;
+    if (taken.length > 0) this.taken.notify();
+    return taken;
+  }
+
+  private async hand(taken: Held[]): Promise<InboxEvent[]> {
+    for (const held of taken) this.returned.add(held.item.id);
+    await Promise.all(
+      taken.map((held) =>
+        held.delivery
+          .ack()
+          .catch((err: unknown) =>
+            this.options.logger.warn({ err, id: held.item.id }, "mcp inbox: ack failed"),
+          ),
+      ),
+    );
+    return taken.map((held) => held.item);
+  }
+
+  /** Stops consuming; waiters return what they have (nothing); held deliveries go back to the group. */
+  async close(): Promise<void> {
+    this.stopping.abort();
+    if (this.extender) clearInterval(this.extender);
+    this.arrived.notify();
+    this.taken.notify();
+    await this.loop;
+    this.buffer = [];
+  }
+}
