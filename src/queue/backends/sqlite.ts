@@ -10,7 +10,10 @@
  *   and a poll costs one `PRAGMA data_version` unless another connection committed something.
  * - Leases expire (30 s by default), and a lease whose holder process died on this host is reclaimed
  *   within `reclaimMs`, so a restarted worker gets its messages back promptly.
- * - Retention (rows acked by every known group are deleted) is described in ./sqlite/schema.ts.
+ * - Retention: a message row is deleted once every known group of its topic has acked (or
+ *   dead-lettered) it; a message published before any group exists is kept for the first one; a group
+ *   that stops consuming keeps every later row until dropGroup(). Dead letters keep their own copy.
+ *   Expired dedup rows are swept every 1024 dedup writes. Details in ./sqlite/schema.ts.
  */
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
