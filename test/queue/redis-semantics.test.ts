@@ -3,8 +3,9 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { REDIS_DEFAULTS, redisConfigFromEnv } from "../../src/queue/backends/redis/config.js";
 import { ConsumerNames } from "../../src/queue/backends/redis/consumer-name.js";
-import type { RedisQueue } from "../../src/queue/backends/redis.js";
+import { RedisQueue } from "../../src/queue/backends/redis.js";
 import { DeliveryCollector } from "../../src/testing/collector.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { REDIS_URL, requireService } from "../helpers/services.js";
@@ -310,5 +311,42 @@ describe.skipIf(!available)("redis backend: Redis-specific semantics", () => {
         error: "Error: later",
       });
     });
+  });
+});
+
+describe("redis backend configuration", () => {
+  it("reads REDIS_* and SLACKLINE_DATA_DIR, with defaults", () => {
+    expect(redisConfigFromEnv({})).toEqual(REDIS_DEFAULTS);
+    expect(
+      redisConfigFromEnv({
+        REDIS_URL: "rediss://:pw@cache.example:6380/2",
+        REDIS_KEY_PREFIX: "acme:",
+        REDIS_STREAM_MAXLEN: "5000",
+        REDIS_COMMAND_TIMEOUT_MS: "750",
+        REDIS_DEAD_CONSUMER_IDLE_MS: "60000",
+        SLACKLINE_DATA_DIR: "/var/lib/slackline",
+      }),
+    ).toEqual({
+      url: "rediss://:pw@cache.example:6380/2",
+      keyPrefix: "acme:",
+      streamMaxLen: 5000,
+      commandTimeoutMs: 750,
+      deadConsumerIdleMs: 60000,
+      dataDir: "/var/lib/slackline",
+    });
+    expect(() => redisConfigFromEnv({ REDIS_STREAM_MAXLEN: "lots" })).toThrow(/REDIS_STREAM_MAXLEN/);
+  });
+
+  it("rediss:// turns TLS on and passes the password (no connection is made until used)", async () => {
+    const q = new RedisQueue({ url: "rediss://:s3cret@cache.example:6380/2" });
+    try {
+      expect(q.client.options.tls).toBeTruthy();
+      expect(q.client.options.password).toBe("s3cret");
+      expect(q.client.options.port).toBe(6380);
+      expect(q.client.options.db).toBe(2);
+      expect(q.client.status).toBe("wait");
+    } finally {
+      await q.close();
+    }
   });
 });
