@@ -27,7 +27,12 @@ const WANTED_BY = "(only_group IS NULL OR only_group = ?)";
  * Every statement the queue runs, prepared once per connection. Positional parameters only (objects
  * would allocate per call); the order is noted where a value repeats.
  */
-export type Stmt<P extends unknown[], R = unknown> = Database.Statement<P, R>;
+/** What the queue uses of a prepared statement (a named interface, so declaration emit can name it). */
+export interface Stmt<P extends unknown[], R = unknown> {
+  run(...params: P): Database.RunResult;
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+}
 
 export function prepareStatements(db: Database.Database) {
   const prep = <P extends unknown[], R = unknown>(sql: string, pluck = false): Stmt<P, R> => {
