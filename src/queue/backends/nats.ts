@@ -287,6 +287,11 @@ export class NatsQueue implements QueueBackend {
     };
   }
 
+  /** False while the connection is down and being re-established. */
+  get connected(): boolean {
+    return this.link.connected;
+  }
+
   async listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
     return readDeadLetters(this.jsm, this.topicNames(topic), topic, options.limit ?? 100);
   }

@@ -52,7 +52,10 @@ export class RabbitQueue implements QueueBackend {
   }
 
   static async connect(options: RabbitOptions): Promise<RabbitQueue> {
-    return new RabbitQueue(await AmqpLink.open(options.url, "slackline", options.heartbeatSeconds), options);
+    return new RabbitQueue(
+      await AmqpLink.open(options.url, options.connectionName, options.heartbeatSeconds),
+      options,
+    );
   }
 
   static fromEnv(env: Env): Promise<RabbitQueue> {
@@ -224,6 +227,11 @@ export class RabbitQueue implements QueueBackend {
         if (!once.isSettled) sub.lease(held);
       },
     };
+  }
+
+  /** False while the connection is down and being re-established. */
+  get connected(): boolean {
+    return this.link.connected;
   }
 
   async listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {

@@ -2,6 +2,8 @@ import type { Env } from "../../types.js";
 
 export interface RabbitOptions {
   url: string;
+  /** Shown by `rabbitmqctl list_connections` (client_properties.connection_name). */
+  connectionName: string;
   /** Groups whose queues the publisher declares before its first publish to a topic. */
   groups: string[];
   /** Deliveries of one message (x-delivery-count) before the broker dead-letters it itself. */
@@ -22,6 +24,7 @@ const int = (value: string | undefined, fallback: number, name: string): number 
 export function rabbitOptionsFromEnv(env: Env): RabbitOptions {
   return {
     url: env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672",
+    connectionName: env.AMQP_CONNECTION_NAME?.trim() || "slackline",
     groups: (env.SLACKLINE_GROUPS ?? "default,mcp")
       .split(",")
       .map((g) => g.trim())

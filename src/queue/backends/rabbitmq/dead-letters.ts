@@ -55,14 +55,28 @@ async function withDeadLetters<T>(
       return null;
     }
     const taken: GetMessage[] = [];
+    let left = 0;
     while (taken.length < limit) {
       const m = await ch.get(dlq, { noAck: false });
       if (!m) break;
       taken.push(m);
+      left = m.fields.messageCount;
     }
     const { result, acked } = await fn(ch, taken);
-    // In delivery-tag order, so they go back in the order they had.
-    for (const m of taken) if (!acked.has(m)) ch.nack(m, false, true);
+    // Back to their places in the (classic) DLQ.
+    let returned = 0;
+    for (const m of taken) {
+      if (acked.has(m)) continue;
+      ch.nack(m, false, true);
+      returned++;
+    }
+    // A nack has no reply; wait until the queue counts them as ready again, so the next reader
+    // (this process's next call, often) sees them in place rather than after the rest.
+    const deadline = Date.now() + 2000;
+    while (returned > 0 && Date.now() < deadline) {
+      if ((await ch.checkQueue(dlq)).messageCount >= left + returned) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
     return result;
   });
 }

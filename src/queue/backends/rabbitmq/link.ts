@@ -1,6 +1,16 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Options } from "amqplib";
 import { Wakeup } from "../../wakeup.js";
 
+/**
+ * Waits for `p` at most `ms`. Closing a channel or connection whose socket just died can wait for a
+ * close-ok that never comes; the broker cleans up on its side anyway.
+ */
+export async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
 export class AmqpUnavailableError extends Error {
   constructor() {
     super("RabbitMQ is not connected (reconnecting)");
@@ -100,7 +110,7 @@ export class AmqpLink {
     try {
       return await fn(ch);
     } finally {
-      await ch.close().catch(() => {});
+      await within(ch.close(), 1000);
     }
   }
 
@@ -180,6 +190,6 @@ export class AmqpLink {
     this.model = null;
     this.publisher = null;
     this.changed.notify();
-    await model?.close().catch(() => {});
+    if (model) await within(model.close(), 2000);
   }
 }

@@ -4,7 +4,7 @@ import { SettleOnce } from "../../settle-once.js";
 import type { Delivery } from "../../types.js";
 import { Wakeup } from "../../wakeup.js";
 import { attemptOf, publishedAtOf } from "./headers.js";
-import type { AmqpLink } from "./link.js";
+import { type AmqpLink, within } from "./link.js";
 
 /** One message this consumer received and has not settled: buffered or handed to the caller. */
 export interface Held {
@@ -210,6 +210,6 @@ export class Subscription {
     }
     this.buffer.length = 0;
     this.wake.notify();
-    await ch?.close().catch(() => {});
+    if (ch) await within(ch.close(), 1000);
   }
 }

@@ -36,7 +36,13 @@ export class Topology {
       this.link.declare(async (ch) => {
         await ch.assertExchange(n.exchange, "topic", { durable: true });
         await ch.assertExchange(n.dlx, "fanout", { durable: true });
-        await ch.assertQueue(n.dlq, { durable: true, arguments: { "x-queue-type": "quorum" } });
+        // A classic queue: listing takes messages and hands them back, and a classic queue puts them
+        // back where they were (a 3.10 quorum queue appends them, which would reorder the DLQ).
+        // Lazy: dead letters can pile up, they belong on disk.
+        await ch.assertQueue(n.dlq, {
+          durable: true,
+          arguments: { "x-queue-type": "classic", "x-queue-mode": "lazy" },
+        });
         await ch.bindQueue(n.dlq, n.dlx, "");
         this.declaredExchanges.add(n.exchange).add(n.dlx);
         this.declaredQueues.add(n.dlq);
