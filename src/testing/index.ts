@@ -1,5 +1,6 @@
 /** `slackline/testing`: helpers for testing Slack apps built on Slackline. */
 
+export { checkSlackSignature, signSlackRequest, verifySlackSignature } from "../ingress/signature.js";
 export { DeliveryCollector } from "./collector.js";
 export { sampleEnvelope, uniqueTopic } from "./envelopes.js";
 export type {

@@ -24,8 +24,15 @@ export async function mcp(flags: McpFlags): Promise<void> {
     backend,
     logger,
   });
-  onShutdownSignal(logger, async () => {
+  const shutdown = async () => {
     await running.close();
     await backend.close();
+  };
+  onShutdownSignal(logger, shutdown);
+  // A stdio client that closes stdin ends the session: exit cleanly.
+  void running.closed.then(async () => {
+    await shutdown();
+    logger.flush();
+    process.exit(0);
   });
 }

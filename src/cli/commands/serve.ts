@@ -151,7 +151,7 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
 
 async function mountMcp(config: Config, backend: QueueBackend, logger: Logger) {
   const { createMcpHttpHandler } = await import("../../mcp/http.js");
-  const handler = await createMcpHttpHandler({ env: config.env, backend, logger });
+  const handler = createMcpHttpHandler({ env: config.env, backend, logger, host: config.host });
   const handle: ExtraRoute = async (req, res, path) => {
     if (path !== "/mcp") return false;
     await handler.handle(req, res);
