@@ -1,13 +1,12 @@
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeSlack } from "../../src/testing/index.js";
 
-const fixture = fileURLToPath(new URL("../fixtures/mcp-stdio-server.ts", import.meta.url));
+import { BIN, tempDir } from "../helpers/cli.js";
 
-describe("MCP over stdio", () => {
+describe("`slackline mcp --transport stdio` (child process)", () => {
   let slack: FakeSlack;
   let client: Client;
   let transport: StdioClientTransport;
@@ -18,9 +17,11 @@ describe("MCP over stdio", () => {
     slack = await FakeSlack.start({ seed: { channels: [{ id: "CGENERAL", name: "general" }] } });
     transport = new StdioClientTransport({
       command: process.execPath,
-      args: ["--import", "tsx", fixture],
+      args: [BIN, "mcp", "--transport", "stdio"],
       env: {
         PATH: process.env.PATH ?? "",
+        QUEUE_BACKEND: "memory",
+        SLACKLINE_DATA_DIR: tempDir(),
         SLACK_BOT_TOKEN: slack.token,
         SLACK_API_URL: slack.apiUrl,
         SLACKLINE_MCP_WRITE_CHANNELS: "CGENERAL",
@@ -108,6 +109,6 @@ describe("MCP over stdio", () => {
     // StdioClientTransport sends SIGTERM only after 2 s: exiting sooner means a clean shutdown.
     expect(Date.now() - started).toBeLessThan(1900);
     expect(() => process.kill(pid!, 0)).toThrow();
-    expect(stderr).toContain("mcp stdio fixture done");
+    expect(stderr).not.toContain("shutdown failed");
   });
 });
