@@ -102,7 +102,7 @@ export class RedisQueue implements QueueBackend {
     return id as string;
   }
 
-  /** SET NX on the dedup key (shared with RedisDedupStore) and XADD, in one script. */
+  /** Dedup key check (shared with RedisDedupStore), XADD and the key's SET, in one script. */
   async publishOnce(topic: string, message: Envelope, dedupTtlSeconds: number): Promise<string | null> {
     if (this.isClosed) throw new QueueClosedError(this.name);
     const id = await this.scripts.publishOnce(

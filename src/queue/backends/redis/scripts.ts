@@ -31,26 +31,32 @@ local function fieldmap(flat)
 end
 `;
 
-/** KEYS: dedup key, stream. ARGV: ttl ms, envelope JSON, message id. Returns the entry id, or nil for a duplicate. */
+/**
+ * KEYS: dedup key, stream. ARGV: ttl ms, envelope JSON, message id. Returns the entry id, or nil for
+ * a duplicate. A script is not rolled back when a command fails midway (out of memory), so the
+ * XADD comes first: a failure can at worst leave a published message without its dedup key (a
+ * duplicate later), never a dedup key without its message (an event lost).
+ */
 const PUBLISH_ONCE = `
-if redis.call('SET', KEYS[1], 'done', 'NX', 'PX', ARGV[1]) then
-  return redis.call('XADD', KEYS[2], '*', 'envelope', ARGV[2], 'id', ARGV[3])
-end
-if redis.call('GET', KEYS[1]) == 'pending' then
+local state = redis.call('GET', KEYS[1])
+if state == 'pending' then
   return redis.error_reply('INFLIGHT another gateway is publishing ' .. ARGV[3])
 end
-return false
+if state then return false end
+local id = redis.call('XADD', KEYS[2], '*', 'envelope', ARGV[2], 'id', ARGV[3])
+redis.call('SET', KEYS[1], 'done', 'PX', ARGV[1])
+return id
 `;
 
 /**
  * KEYS: stream, delayed zset. ARGV: group, consumer, entry id, delivery count, delay ms, attempt,
- * envelope, message id, error. Acks the entry and schedules it again for this group only: at once
- * (a new stream entry addressed to the group) or later (a member of the group's delayed set).
+ * envelope, message id, error. Schedules the message again for this group only, at once (a new
+ * stream entry addressed to the group) or later (a member of the group's delayed set), then acks
+ * the old entry. Writes come before the ack everywhere: a script that fails midway duplicates, never loses.
  */
 const RETRY = `${PRELUDE}
 local stream, group, consumer, id = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 if not owned(stream, group, consumer, id, ARGV[4]) then return 0 end
-redis.call('XACK', stream, group, id)
 local delay = tonumber(ARGV[5])
 if delay <= 0 then
   redis.call('XADD', stream, '*', 'envelope', ARGV[7], 'id', ARGV[8], 'group', group, 'attempt', ARGV[6], 'orig', id, 'error', ARGV[9])
@@ -58,6 +64,7 @@ else
   local member = cjson.encode({ envelope = ARGV[7], id = ARGV[8], attempt = tonumber(ARGV[6]), orig = id, error = ARGV[9] })
   redis.call('ZADD', KEYS[2], now_ms() + delay, member)
 end
+redis.call('XACK', stream, group, id)
 return 1
 `;
 
