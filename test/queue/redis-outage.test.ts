@@ -158,7 +158,10 @@ describe.skipIf(!available)("redis backend: outages of a private redis-server", 
     const wrong = await redisBackend.fromEnv({ ...env, REDIS_URL: `redis://:nope@127.0.0.1:${server.port}` });
     try {
       await q.ping();
-      await expect(wrong.ping()).rejects.toThrow();
+      const refused = await wrong.ping().catch((e: Error) => e);
+      expect(refused).toBeInstanceOf(Error);
+      expect((refused as Error).message).toContain(`redis at redis://:***@127.0.0.1:${server.port}`);
+      expect((refused as Error).message).not.toContain("nope");
       const topic = uniqueTopic();
       const envelope = sampleEnvelope();
       await q.publish(topic, envelope);

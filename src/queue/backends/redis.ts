@@ -13,7 +13,14 @@ import {
 } from "../types.js";
 import { AckBatcher } from "./redis/ack-batcher.js";
 import { REDIS_DEFAULTS, type RedisConfig, RedisKeys, redisConfigFromEnv } from "./redis/config.js";
-import { blockingClient, closeClient, commandClient, connect } from "./redis/connection.js";
+import {
+  blockingClient,
+  closeClient,
+  commandClient,
+  connect,
+  connectionProblem,
+  redactUrl,
+} from "./redis/connection.js";
 import { type ConsumerContext, RedisConsumer } from "./redis/consumer.js";
 import { ConsumerNames } from "./redis/consumer-name.js";
 import { type StreamEntry, toDeadLetter } from "./redis/entries.js";
@@ -229,7 +236,12 @@ export class RedisQueue implements QueueBackend {
 
   async ping(): Promise<void> {
     if (this.isClosed) throw new QueueClosedError(this.name);
-    await this.client.ping();
+    try {
+      await this.client.ping();
+    } catch (err) {
+      const why = connectionProblem(this.client) ?? (err as Error).message;
+      throw new Error(`redis at ${redactUrl(this.config.url)}: ${why}`, { cause: err });
+    }
   }
 
   async stats(topic: string, group: string): Promise<QueueStats> {

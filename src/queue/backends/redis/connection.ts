@@ -56,15 +56,33 @@ function baseOptions(options: ConnectOptions): RedisOptions {
   };
 }
 
+/** The last connection error of each client, for a readiness message that says what is wrong. */
+const lastErrors = new WeakMap<Redis, string>();
+
+/** Why `client` cannot reach Redis, if it is not connected (e.g. "connect ECONNREFUSED 127.0.0.1:6379"). */
+export function connectionProblem(client: Redis): string | undefined {
+  return client.status === "ready" ? undefined : (lastErrors.get(client) ?? `connection ${client.status}`);
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(
+    /\/\/([^@/]*)@/,
+    (_, auth: string) => `//${auth.includes(":") ? `${auth.split(":")[0]}:***` : "***"}@`,
+  );
+}
+
 /** ioredis emits every reconnect failure as an "error" event; log each outage once, not every retry. */
 function watchErrors(client: Redis, logger: Logger | undefined): void {
   let down = false;
   client.on("error", (err: Error) => {
+    lastErrors.set(client, err.message);
     if (down) return;
     down = true;
     logger?.warn({ err: err.message }, "redis connection lost; reconnecting");
   });
   client.on("ready", () => {
+    lastErrors.delete(client);
     if (down) logger?.info("redis connection restored");
     down = false;
   });
