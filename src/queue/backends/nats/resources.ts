@@ -108,8 +108,10 @@ export class JetStreamResources {
 
   /** Forget a topic's cached state (its stream or consumer was deleted under us). */
   forget(names: TopicNames): void {
+    const ours = (key: string) =>
+      key === names.dlqStream || key.startsWith(`${names.stream}@`) || key.startsWith(`${names.stream}/`);
     for (const map of [this.streams, this.consumers]) {
-      for (const key of map.keys()) if (key.startsWith(names.stream)) map.delete(key);
+      for (const key of map.keys()) if (ours(key)) map.delete(key);
     }
   }
 

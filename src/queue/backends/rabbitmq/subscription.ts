@@ -76,7 +76,17 @@ export class Subscription {
           }
           continue;
         }
-        if (this.paused) await this.resume();
+        if (this.paused) {
+          const ch = this.ch;
+          try {
+            await this.resume();
+          } catch {
+            // The channel died under us: start over on a fresh one.
+            this.lose(ch);
+            await within(ch.close(), 1000);
+            continue;
+          }
+        }
         const held = this.buffer.shift();
         if (!held) {
           await this.wake.sleep(Number.POSITIVE_INFINITY, signal);
