@@ -114,12 +114,14 @@ export class RedisConsumer {
           if (!this.name) await this.start();
           if (signal.aborted) break;
           await this.ctx.ensureGroup(this.stream, this.group);
+          // Nothing may claim or re-read entries after stop() handed them back.
+          if (signal.aborted) break;
           if (recovering) {
             historyCursor = await this.readOwnPending(historyCursor);
             recovering = historyCursor !== "";
           } else {
             await this.housekeeping();
-            if (this.buffer.length === 0) await this.readNew();
+            if (this.buffer.length === 0 && !signal.aborted) await this.readNew();
           }
           failures = 0;
         } catch (err) {
@@ -173,6 +175,11 @@ export class RedisConsumer {
       this.name = this.options.consumer;
     } else {
       const slot = await this.ctx.names.acquire();
+      if (this.stopping) {
+        // stop() ran while we waited for the slot: it had no name to release yet.
+        await slot.release();
+        return;
+      }
       this.name = slot.name;
       this.releaseName = slot.release;
     }
@@ -238,6 +245,7 @@ export class RedisConsumer {
   /** Due retries into the stream; expired leases of others into our buffer; dead consumers out. */
   private async housekeeping(): Promise<void> {
     const { scripts, keys } = this.ctx;
+    const stopped = this.controller.signal;
     let now = Date.now();
     if (now >= this.nextPromote) {
       const [, next] = (await scripts.promote(
@@ -253,7 +261,7 @@ export class RedisConsumer {
         next === null ? Number.POSITIVE_INFINITY : Number(next),
       );
     }
-    if (now >= this.nextReclaim) {
+    if (now >= this.nextReclaim && !stopped.aborted) {
       const [cursor, entries, counts] = (await scripts.reclaim(
         this.stream,
         this.group,
@@ -269,7 +277,7 @@ export class RedisConsumer {
       const again = entries.length > 0 ? 0 : Math.min(this.reclaimEveryMs, 100);
       this.nextReclaim = Date.now() + (cursor === "0-0" ? this.reclaimEveryMs : again);
     }
-    if (now >= this.nextCleanup) {
+    if (now >= this.nextCleanup && !stopped.aborted) {
       this.nextCleanup = now + this.cleanupEveryMs;
       const removed = (await scripts.cleanupConsumers(
         this.stream,
