@@ -1,0 +1,76 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { RedisDedupStore } from "../../src/dedup/redis.js";
+import { Router } from "../../src/handlers/router.js";
+import { silentLogger } from "../../src/observability/logger.js";
+import { Metrics } from "../../src/observability/metrics.js";
+import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
+import { Worker } from "../../src/worker/worker.js";
+import { REDIS_URL, requireService } from "../helpers/services.js";
+import { redisTestSpace } from "./redis-helpers.js";
+
+const available = await requireService("Redis", REDIS_URL);
+const space = redisTestSpace("worker");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!available)("redis backend under the real Worker", () => {
+  afterAll(() => space.cleanup());
+
+  it("two workers, concurrency 16: every event handled once, failures retried, poison dead-lettered", async () => {
+    const topic = uniqueTopic();
+    const queues = [await space.open(), await space.open()];
+    const markers = await RedisDedupStore.open({ url: REDIS_URL, keyPrefix: space.keyPrefix });
+    const handled = new Map<string, number>();
+    const failedOnce = new Set<string>();
+    const router = new Router().appMention(async (_event, ctx) => {
+      const id = ctx.envelope.id;
+      await sleep(Math.random() * 5);
+      if (id.startsWith("EvPOISON")) throw new Error("poison");
+      if (id.endsWith("7") && !failedOnce.has(id)) {
+        failedOnce.add(id);
+        throw new Error("flaky");
+      }
+      handled.set(id, (handled.get(id) ?? 0) + 1);
+    });
+    const workers = queues.map(
+      (backend) =>
+        new Worker({
+          backend,
+          topic,
+          group: "g",
+          router,
+          markers,
+          metrics: new Metrics(),
+          logger: silentLogger,
+          concurrency: 16,
+          maxAttempts: 3,
+          backoff: { baseMs: 20, capMs: 100 },
+          leaseMs: 5000,
+        }),
+    );
+    const running = workers.map((w) => w.start());
+    try {
+      const sent = Array.from({ length: 300 }, (_, i) =>
+        sampleEnvelope({ id: `Ev${String(i).padStart(5, "0")}` }),
+      );
+      const poison = [sampleEnvelope({ id: "EvPOISON1" }), sampleEnvelope({ id: "EvPOISON2" })];
+      await Promise.all([...sent, ...poison].map((e) => queues[0]!.publish(topic, e)));
+      const deadline = Date.now() + 15_000;
+      while (handled.size < sent.length || (await queues[0]!.listDeadLetters(topic)).length < poison.length) {
+        if (Date.now() > deadline) throw new Error(`handled ${handled.size} of ${sent.length}`);
+        await sleep(50);
+      }
+      expect([...handled.values()].every((n) => n === 1)).toBe(true);
+      expect(failedOnce.size).toBe(sent.filter((e) => e.id.endsWith("7")).length);
+      const dead = await queues[0]!.listDeadLetters(topic);
+      expect(dead.map((d) => d.message.id).sort()).toEqual(["EvPOISON1", "EvPOISON2"]);
+      expect(dead.every((d) => d.attempts === 3 && d.reason.includes("poison"))).toBe(true);
+      await sleep(100);
+      expect((await queues[0]!.stats(topic, "g")).depth).toBe(0);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop(1000)));
+      await Promise.all(running);
+      await Promise.all(queues.map((q) => q.close()));
+      await markers.close();
+    }
+  });
+});
