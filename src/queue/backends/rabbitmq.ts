@@ -23,7 +23,7 @@ import {
   H_SOURCE_ID,
   H_TOPIC,
 } from "./rabbitmq/headers.js";
-import { AmqpLink, UnroutableError } from "./rabbitmq/link.js";
+import { AmqpLink, deadline, UnroutableError } from "./rabbitmq/link.js";
 import { groupQueue, roundDelay, topicNames } from "./rabbitmq/names.js";
 import { type Held, requeue, Subscription } from "./rabbitmq/subscription.js";
 import { Topology } from "./rabbitmq/topology.js";
@@ -74,7 +74,8 @@ export class RabbitQueue implements QueueBackend {
   async publish(topic: string, message: Envelope): Promise<string> {
     if (this.closing.signal.aborted) throw new QueueClosedError(this.name);
     this.link.current(); // fail fast while disconnected
-    await this.prepareTopic(topic);
+    // Once per topic and process; bounded so ingress still answers before Slack gives up.
+    await deadline(this.prepareTopic(topic), this.options.publishTimeoutMs, "declaring the topic's queues");
     const id = randomUUID();
     const now = Date.now();
     try {

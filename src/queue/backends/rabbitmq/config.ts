@@ -8,7 +8,7 @@ export interface RabbitOptions {
   groups: string[];
   /** Deliveries of one message (x-delivery-count) before the broker dead-letters it itself. */
   deliveryLimit: number;
-  /** A publish not confirmed within this fails, so ingress answers 503. */
+  /** A publish not confirmed within this fails, so ingress answers 503 (before Slack's 3 s timeout). */
   publishTimeoutMs: number;
   /** Seconds between AMQP heartbeats: a dead broker or network is noticed within about two. */
   heartbeatSeconds: number;
@@ -30,7 +30,7 @@ export function rabbitOptionsFromEnv(env: Env): RabbitOptions {
       .map((g) => g.trim())
       .filter(Boolean),
     deliveryLimit: int(env.AMQP_DELIVERY_LIMIT, 20, "AMQP_DELIVERY_LIMIT"),
-    publishTimeoutMs: int(env.AMQP_PUBLISH_TIMEOUT_MS, 5000, "AMQP_PUBLISH_TIMEOUT_MS"),
+    publishTimeoutMs: int(env.AMQP_PUBLISH_TIMEOUT_MS, 2000, "AMQP_PUBLISH_TIMEOUT_MS"),
     heartbeatSeconds: int(env.AMQP_HEARTBEAT_SECONDS, 10, "AMQP_HEARTBEAT_SECONDS"),
   };
 }

@@ -11,6 +11,15 @@ export async function within(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/** `p`, or a rejection after `ms`: an RPC on a silently dead socket waits for the heartbeat otherwise. */
+export function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`RabbitMQ: ${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
+
 export class AmqpUnavailableError extends Error {
   constructor() {
     super("RabbitMQ is not connected (reconnecting)");
