@@ -33,9 +33,11 @@ export class IngressPublisher {
   }
 
   publish(envelope: Envelope): Promise<PublishOutcome> {
+    // publishOnce is atomic in the backend: concurrent copies need no coordination here.
+    if (!this.dedup) return this.publishOnce(envelope);
     const running = this.inFlight.get(envelope.id);
     if (running) return running.then(() => "duplicate");
-    const attempt = this.dedup ? this.claimAndPublish(envelope, this.dedup) : this.publishOnce(envelope);
+    const attempt = this.claimAndPublish(envelope, this.dedup);
     this.inFlight.set(envelope.id, attempt);
     const forget = () => this.inFlight.delete(envelope.id);
     attempt.then(forget, forget);

@@ -80,6 +80,21 @@ export function createIngressHandler(
     res.end(body);
   };
 
+  // 200s are written together once per event-loop turn (in the check phase), after every request that
+  // arrived in this turn was read: fewer, larger socket wake-ups under load, at most one turn of delay.
+  let acks: Array<{ res: ServerResponse; started: number }> = [];
+  const flushAcks = () => {
+    const batch = acks;
+    acks = [];
+    for (const { res, started } of batch) {
+      respond(res, 200);
+      ackSeconds.observe((performance.now() - started) / 1000);
+    }
+  };
+  const ack = (res: ServerResponse, started: number) => {
+    if (acks.push({ res, started }) === 1) setImmediate(flushAcks);
+  };
+
   const deliver = async (
     res: ServerResponse,
     parsed: Extract<ParsedRequest, { type: "delivery" }>,
@@ -101,7 +116,7 @@ export function createIngressHandler(
     try {
       const outcome = await publisher.publish(envelope);
       (outcome === "published" ? accepted : duplicate).inc();
-      respond(res, 200);
+      ack(res, started);
       if (logger.isLevelEnabled("debug"))
         logger.debug({ id: envelope.id, kind: envelope.kind, outcome }, "slack request");
     } catch (err) {
@@ -113,8 +128,8 @@ export function createIngressHandler(
       );
       res.writeHead(503, { "retry-after": retryAfter, "content-type": "text/plain; charset=utf-8" });
       res.end("queue unavailable\n");
+      ackSeconds.observe((performance.now() - started) / 1000);
     }
-    ackSeconds.observe((performance.now() - started) / 1000);
   };
 
   const onBody = (
