@@ -7,6 +7,7 @@ import type { Logger } from "../../observability/logger.js";
 import { Metrics } from "../../observability/metrics.js";
 import type { QueueBackend } from "../../queue/types.js";
 import { createWebClient } from "../../slack/client.js";
+import { slackRouteLockFromEnv } from "../../slack/route-lock.js";
 import { WORKER_DEFAULTS, Worker } from "../../worker/worker.js";
 import { commandContext, onShutdownSignal } from "../context.js";
 import { openBackend, openDedup } from "../runtime.js";
@@ -65,6 +66,7 @@ async function buildWorker(
     router,
     ...(config.env.SLACKLINE_CONSUMER ? { consumer: config.env.SLACKLINE_CONSUMER } : {}),
     client: createWebClient(config),
+    ...(config.botToken ? { locks: { slack: slackRouteLockFromEnv(config.env, createWebClient(config)!, parts.logger) } } : {}),
     concurrency: flags.concurrency ?? WORKER_DEFAULTS.concurrency,
     ...numberFromEnv(config, "HANDLER_TIMEOUT_MS", "handlerTimeoutMs"),
     ...numberFromEnv(config, "MAX_ATTEMPTS", "maxAttempts"),
