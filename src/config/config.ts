@@ -5,13 +5,10 @@ import { parse as parseDotenv } from "dotenv";
 import { DEFAULT_DEDUP_TTL_SECONDS } from "../dedup/types.js";
 import type { Env } from "../queue/types.js";
 
-/** A misconfiguration: its message is one line that names the fix. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+import { ConfigError } from "./config-error.js";
+import { envInt } from "./env-int.js";
+
+export { ConfigError };
 
 export const DEFAULT_TOPIC = "slack_events";
 export const DEFAULT_PORT = 3000;
@@ -40,15 +37,6 @@ export interface Config {
   logLevel: string;
 }
 
-function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0)
-    throw new ConfigError(`${name}=${raw} is not a whole number; fix or unset it`);
-  return n;
-}
-
 export function readConfig(env: Env): Config {
   const apiUrl = env.SLACK_API_URL?.trim();
   return {
@@ -61,8 +49,8 @@ export function readConfig(env: Env): Config {
     apiUrl: apiUrl ? (apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`) : undefined,
     topic: env.SLACK_EVENTS_TOPIC?.trim() || DEFAULT_TOPIC,
     dataDir: resolve(env.SLACKLINE_DATA_DIR?.trim() || ".slackline"),
-    dedupTtlSeconds: positiveInt(env, "DEDUP_TTL_SECONDS", DEFAULT_DEDUP_TTL_SECONDS),
-    port: positiveInt(env, "PORT", DEFAULT_PORT),
+    dedupTtlSeconds: envInt(env.DEDUP_TTL_SECONDS, DEFAULT_DEDUP_TTL_SECONDS, "DEDUP_TTL_SECONDS"),
+    port: envInt(env.PORT, DEFAULT_PORT, "PORT"),
     host: env.HOST?.trim() || DEFAULT_HOST,
     logLevel: env.LOG_LEVEL?.trim() || "info",
   };

@@ -1,3 +1,4 @@
+import { envInt } from "../../../config/env-int.js";
 import type { Env } from "../../types.js";
 
 export interface RabbitOptions {
@@ -14,13 +15,6 @@ export interface RabbitOptions {
   heartbeatSeconds: number;
 }
 
-const int = (value: string | undefined, fallback: number, name: string): number => {
-  if (value === undefined || value.trim() === "") return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
-  return n;
-};
-
 export function rabbitOptionsFromEnv(env: Env): RabbitOptions {
   return {
     url: env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672",
@@ -29,8 +23,8 @@ export function rabbitOptionsFromEnv(env: Env): RabbitOptions {
       .split(",")
       .map((g) => g.trim())
       .filter(Boolean),
-    deliveryLimit: int(env.AMQP_DELIVERY_LIMIT, 20, "AMQP_DELIVERY_LIMIT"),
-    publishTimeoutMs: int(env.AMQP_PUBLISH_TIMEOUT_MS, 2000, "AMQP_PUBLISH_TIMEOUT_MS"),
-    heartbeatSeconds: int(env.AMQP_HEARTBEAT_SECONDS, 10, "AMQP_HEARTBEAT_SECONDS"),
+    deliveryLimit: envInt(env.AMQP_DELIVERY_LIMIT, 20, "AMQP_DELIVERY_LIMIT", 1),
+    publishTimeoutMs: envInt(env.AMQP_PUBLISH_TIMEOUT_MS, 2000, "AMQP_PUBLISH_TIMEOUT_MS", 1),
+    heartbeatSeconds: envInt(env.AMQP_HEARTBEAT_SECONDS, 10, "AMQP_HEARTBEAT_SECONDS", 1),
   };
 }

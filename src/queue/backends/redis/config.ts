@@ -1,3 +1,4 @@
+import { envInt } from "../../../config/env-int.js";
 import type { Env } from "../../types.js";
 
 export interface RedisConfig {
@@ -24,25 +25,17 @@ export const REDIS_DEFAULTS = {
   deadConsumerIdleMs: 3_600_000,
 } as const satisfies RedisConfig;
 
-const int = (value: string | undefined, fallback: number, name: string): number => {
-  if (value === undefined || value.trim() === "") return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new Error(`${name} must be a non-negative integer, got "${value}"`);
-  return n;
-};
-
 export function redisConfigFromEnv(env: Env): RedisConfig {
   return {
     url: env.REDIS_URL?.trim() || REDIS_DEFAULTS.url,
     keyPrefix: env.REDIS_KEY_PREFIX ?? REDIS_DEFAULTS.keyPrefix,
-    streamMaxLen: int(env.REDIS_STREAM_MAXLEN, REDIS_DEFAULTS.streamMaxLen, "REDIS_STREAM_MAXLEN"),
+    streamMaxLen: envInt(env.REDIS_STREAM_MAXLEN, REDIS_DEFAULTS.streamMaxLen, "REDIS_STREAM_MAXLEN"),
     commandTimeoutMs: Math.max(
       50,
-      int(env.REDIS_COMMAND_TIMEOUT_MS, REDIS_DEFAULTS.commandTimeoutMs, "REDIS_COMMAND_TIMEOUT_MS"),
+      envInt(env.REDIS_COMMAND_TIMEOUT_MS, REDIS_DEFAULTS.commandTimeoutMs, "REDIS_COMMAND_TIMEOUT_MS"),
     ),
     dataDir: env.SLACKLINE_DATA_DIR?.trim() || REDIS_DEFAULTS.dataDir,
-    deadConsumerIdleMs: int(
+    deadConsumerIdleMs: envInt(
       env.REDIS_DEAD_CONSUMER_IDLE_MS,
       REDIS_DEFAULTS.deadConsumerIdleMs,
       "REDIS_DEAD_CONSUMER_IDLE_MS",
