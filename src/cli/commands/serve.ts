@@ -1,4 +1,5 @@
 import { type Config, DEFAULT_GROUP, signingSecretsOrDev } from "../../config/config.js";
+import { envInt } from "../../config/env-int.js";
 import type { DedupStore } from "../../dedup/types.js";
 import { loadHandlers } from "../../handlers/load.js";
 import { Router } from "../../handlers/router.js";
@@ -8,6 +9,7 @@ import { Metrics } from "../../observability/metrics.js";
 import type { QueueBackend } from "../../queue/types.js";
 import { createWebClient } from "../../slack/client.js";
 import { slackRouteLockFromEnv } from "../../slack/route-lock.js";
+import { DEFAULT_BACKOFF } from "../../worker/backoff.js";
 import { WORKER_DEFAULTS, Worker } from "../../worker/worker.js";
 import { commandContext, onShutdownSignal } from "../context.js";
 import { openBackend, openDedup } from "../runtime.js";
@@ -57,41 +59,33 @@ async function buildWorker(
   parts: { backend: QueueBackend; markers: DedupStore; metrics: Metrics; logger: Logger },
   router: Router,
 ): Promise<Worker> {
-  const group = flags.group ?? config.env.SLACKLINE_GROUP ?? DEFAULT_GROUP;
+  const { env } = config;
+  const group = flags.group ?? env.SLACKLINE_GROUP ?? DEFAULT_GROUP;
   parts.metrics.watchQueue(parts.backend, config.topic, [group]);
+  const client = createWebClient(config);
   return new Worker({
     ...parts,
     topic: config.topic,
     group,
     router,
-    ...(config.env.SLACKLINE_CONSUMER ? { consumer: config.env.SLACKLINE_CONSUMER } : {}),
-    client: createWebClient(config),
-    ...(config.botToken ? { locks: { slack: slackRouteLockFromEnv(config.env, createWebClient(config)!, parts.logger) } } : {}),
+    ...(env.SLACKLINE_CONSUMER ? { consumer: env.SLACKLINE_CONSUMER } : {}),
+    client,
+    // Routes with { claim: "slack" } lock through Slack itself (pins or reactions).
+    ...(client ? { locks: { slack: slackRouteLockFromEnv(env, client, parts.logger) } } : {}),
     concurrency: flags.concurrency ?? WORKER_DEFAULTS.concurrency,
-    ...numberFromEnv(config, "HANDLER_TIMEOUT_MS", "handlerTimeoutMs"),
-    ...numberFromEnv(config, "MAX_ATTEMPTS", "maxAttempts"),
-    ...numberFromEnv(config, "LEASE_MS", "leaseMs"),
-    ...(config.env.RETRY_BASE_MS || config.env.RETRY_CAP_MS
-      ? {
-          backoff: {
-            baseMs: Number(config.env.RETRY_BASE_MS ?? 1000),
-            capMs: Number(config.env.RETRY_CAP_MS ?? 300_000),
-          },
-        }
-      : {}),
+    handlerTimeoutMs: envInt(
+      env.HANDLER_TIMEOUT_MS,
+      WORKER_DEFAULTS.handlerTimeoutMs,
+      "HANDLER_TIMEOUT_MS",
+      1,
+    ),
+    maxAttempts: envInt(env.MAX_ATTEMPTS, WORKER_DEFAULTS.maxAttempts, "MAX_ATTEMPTS", 1),
+    leaseMs: envInt(env.LEASE_MS, WORKER_DEFAULTS.leaseMs, "LEASE_MS", 1),
+    backoff: {
+      baseMs: envInt(env.RETRY_BASE_MS, DEFAULT_BACKOFF.baseMs, "RETRY_BASE_MS", 1),
+      capMs: envInt(env.RETRY_CAP_MS, DEFAULT_BACKOFF.capMs, "RETRY_CAP_MS", 1),
+    },
   });
-}
-
-function numberFromEnv<K extends string>(
-  config: Config,
-  variable: string,
-  key: K,
-): Partial<Record<K, number>> {
-  const raw = config.env[variable];
-  if (raw === undefined || raw === "") return {};
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${variable}=${raw} must be a positive number`);
-  return { [key]: n } as Partial<Record<K, number>>;
 }
 
 /**
@@ -144,7 +138,7 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
 
   onShutdownSignal(logger, async () => {
     await server?.close();
-    await worker?.stop(flags.drainMs ?? Number(config.env.DRAIN_MS ?? WORKER_DEFAULTS.drainMs));
+    await worker?.stop(flags.drainMs ?? envInt(config.env.DRAIN_MS, WORKER_DEFAULTS.drainMs, "DRAIN_MS"));
     await mcp?.close();
     await dedup.store.close();
     await backend.close();
