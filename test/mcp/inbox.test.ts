@@ -4,20 +4,13 @@ import { EventInbox } from "../../src/mcp/inbox/inbox.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { MemoryQueue } from "../../src/queue/backends/memory.js";
 import { DeliveryCollector, sampleEnvelope } from "../../src/testing/index.js";
+import { until } from "../helpers/wait.js";
 
 const TOPIC = "slack_events";
 
 function mention(text: string, type = "app_mention"): Envelope {
   const base = sampleEnvelope();
   return { ...base, body: { ...(base.body as object), event: { type, text, channel: "C1", ts: "1.1" } } };
-}
-
-async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 let backend: MemoryQueue;
@@ -39,7 +32,7 @@ describe("EventInbox", () => {
     inbox.start();
     const events = [mention("a"), mention("b", "reaction_added"), mention("c")];
     for (const e of events) await backend.publish(TOPIC, e);
-    await until(() => inbox!.size === 2);
+    await until(() => inbox!.size === 2, 2000);
     expect(inbox.full).toBe(true);
     // "c" is not leased yet: only "a" matches while the inbox is full.
     const first = await inbox.wait({ types: ["app_mention"] }, { max: 10, timeoutMs: 100 });
@@ -57,7 +50,7 @@ describe("EventInbox", () => {
     inbox.start();
     const held = mention("held");
     await backend.publish(TOPIC, held);
-    await until(() => inbox!.size === 1);
+    await until(() => inbox!.size === 1, 2000);
     // Another consumer of the same group must not get it, well past the lease.
     const rival = new DeliveryCollector(backend, TOPIC, { group: "mcp", leaseMs: 1500 });
     try {

@@ -8,12 +8,12 @@ import { DeliveryCollector } from "../../src/testing/collector.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { NATS_URL, requireService } from "../helpers/services.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
+import { sleep, until } from "../helpers/wait.js";
 
 const available = await requireService("NATS", NATS_URL);
 const prefix = `slt_${randomUUID().slice(0, 8)}`;
 const opened: NatsQueue[] = [];
 const collectors: DeliveryCollector[] = [];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function open(url = NATS_URL): Promise<NatsQueue> {
   const q = await NatsQueue.fromEnv({ NATS_URL: url, NATS_STREAM_PREFIX: prefix });
@@ -25,14 +25,6 @@ function collect(q: NatsQueue, topic: string, group: string, leaseMs = 5000): De
   const c = new DeliveryCollector(q, topic, { group, leaseMs });
   collectors.push(c);
   return c;
-}
-
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(20);
-  }
 }
 
 describe.skipIf(!available)("nats: outages, replays, stats", () => {

@@ -7,11 +7,11 @@ import { DeliveryCollector } from "../../src/testing/collector.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { AMQP_URL, requireService } from "../helpers/services.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
+import { sleep, until } from "../helpers/wait.js";
 
 const available = await requireService("RabbitMQ", AMQP_URL);
 const created: RabbitQueue[] = [];
 const collectors: DeliveryCollector[] = [];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function open(env: Record<string, string> = {}): Promise<RabbitQueue> {
   const q = await RabbitQueue.fromEnv({ AMQP_URL, SLACKLINE_GROUPS: "w", ...env });
@@ -23,14 +23,6 @@ function collect(q: RabbitQueue, topic: string, group: string, leaseMs = 5000): 
   const c = new DeliveryCollector(q, topic, { group, leaseMs });
   collectors.push(c);
   return c;
-}
-
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(20);
-  }
 }
 
 /** The pid RabbitMQ gives the connection whose client named itself `name`, via rabbitmqctl. */

@@ -8,6 +8,7 @@ import { RedisQueue, redisBackend } from "../../src/queue/backends/redis.js";
 import type { Delivery } from "../../src/queue/types.js";
 import { DeliveryCollector } from "../../src/testing/collector.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
+import { sleep } from "../helpers/wait.js";
 import { PrivateRedis, redisServerBinary } from "./redis-server.js";
 
 /**
@@ -16,8 +17,6 @@ import { PrivateRedis, redisServerBinary } from "./redis-server.js";
  */
 const available = redisServerBinary();
 const keyPrefix = `slackline-test:outage:${randomUUID().slice(0, 8)}:`;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function eventually(check: () => Promise<unknown>, timeoutMs = 8000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -9,11 +9,11 @@ import { RedisQueue } from "../../src/queue/backends/redis.js";
 import { DeliveryCollector } from "../../src/testing/collector.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { REDIS_URL, requireService } from "../helpers/services.js";
+import { sleep } from "../helpers/wait.js";
 import { redisTestSpace } from "./redis-helpers.js";
 
 const available = await requireService("Redis", REDIS_URL);
 const space = redisTestSpace("semantics");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!available)("redis backend: Redis-specific semantics", () => {
   let raw: Redis;

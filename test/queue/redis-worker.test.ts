@@ -6,11 +6,11 @@ import { Metrics } from "../../src/observability/metrics.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { Worker } from "../../src/worker/worker.js";
 import { REDIS_URL, requireService } from "../helpers/services.js";
+import { sleep } from "../helpers/wait.js";
 import { redisTestSpace } from "./redis-helpers.js";
 
 const available = await requireService("Redis", REDIS_URL);
 const space = redisTestSpace("worker");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!available)("redis backend under the real Worker", () => {
   afterAll(() => space.cleanup());

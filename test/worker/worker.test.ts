@@ -7,17 +7,9 @@ import { Metrics } from "../../src/observability/metrics.js";
 import { MemoryQueue } from "../../src/queue/backends/memory.js";
 import { sampleEnvelope } from "../../src/testing/envelopes.js";
 import { Worker, type WorkerOptions } from "../../src/worker/worker.js";
+import { sleep, until } from "../helpers/wait.js";
 
 const TOPIC = "events";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(10);
-  }
-}
 
 const running: Worker[] = [];
 afterEach(async () => {
