@@ -1,4 +1,5 @@
 import type { Envelope, EnvelopeKind } from "../../envelope/envelope.js";
+import { routeNamesOf } from "../../handlers/router.js";
 
 /** One inbox entry as an agent sees it: the Slack event plus the envelope's identity. */
 export interface InboxEvent {
@@ -54,26 +55,10 @@ export function describeEnvelope(envelope: Envelope): InboxEvent {
   };
 }
 
-/** Slack's subscription names for message events, keyed to the payload's `channel_type`. */
-const CHANNEL_TYPES: Record<string, string> = {
-  channels: "channel",
-  groups: "group",
-  im: "im",
-  mpim: "mpim",
-};
-
-function typeMatches(item: InboxEvent, wanted: string): boolean {
-  if (item.type === null) return false;
-  if (wanted === item.type) return true;
-  const [type, sub] = wanted.split(".", 2);
-  if (type !== item.type || sub === undefined) return false;
-  if (sub === item.subtype) return true;
-  const channelType = str(obj(item.event)?.channel_type);
-  return CHANNEL_TYPES[sub] !== undefined && CHANNEL_TYPES[sub] === channelType;
-}
-
-export function matches(item: InboxEvent, filter: EventFilter): boolean {
+/** Route names are the router's own (src/handlers/router.ts), so the inbox filters as handlers route. */
+export function matches(envelope: Envelope, item: InboxEvent, filter: EventFilter): boolean {
   if (filter.channel !== undefined && item.channel !== filter.channel) return false;
   if (filter.types === undefined || filter.types.length === 0) return true;
-  return filter.types.some((t) => typeMatches(item, t));
+  const names = routeNamesOf(envelope);
+  return filter.types.some((t) => names.includes(t));
 }

@@ -161,7 +161,7 @@ export class EventInbox {
     const taken: Held[] = [];
     const kept: Held[] = [];
     for (const held of this.buffer) {
-      if (taken.length < max && matches(held.item, filter)) taken.push(held);
+      if (taken.length < max && matches(held.delivery.message, held.item, filter)) taken.push(held);
       else kept.push(held);
     }
     this.buffer = kept;
