@@ -1,4 +1,4 @@
-import { ConfigError } from "../config/config.js";
+import { ConfigError } from "../config/config-error.js";
 import type { Env } from "../queue/types.js";
 import { LOCK_DEFAULTS, type LockStrategy, type SlackLockOptions } from "./lock.js";
 

@@ -27,6 +27,7 @@ export async function claimByPin(
 ): Promise<ClaimResult> {
   // A second look at a claim is mostly "is it done yet": one read instead of a pin and an unpin.
   if (lookFirst && (await isDone(ctx, await readReactions(ctx.api, channel, ts)))) return { status: "done" };
+  let retaken = 0;
   for (let round = 0; round < 3; round++) {
     const added = await ctx.api.call("pins.add", { channel, timestamp: ts });
     if (added.ok) {
@@ -35,7 +36,7 @@ export async function claimByPin(
         await unpin(ctx, channel, ts);
         return { status: "done" };
       }
-      return { status: "acquired", claim: pinClaim(ctx, channel, ts, Date.now(), 0) };
+      return { status: "acquired", claim: pinClaim(ctx, channel, ts, Date.now(), retaken) };
     }
     if (added.error !== "already_pinned") throw failed("pins.add", added.error, channel, ts);
     const [reactions, pin] = await Promise.all([
@@ -50,6 +51,7 @@ export async function claimByPin(
       // guards in-process): nobody else may touch it before it is stale, so we unpin and pin afresh.
       if (!ctx.sharedToken && pin.by === (await ctx.identity.self())) {
         await unpin(ctx, channel, ts);
+        retaken = 1; // whoever held it before us may have started the work: this is a redo
         continue;
       }
       return held(ctx, pin.by, untilStale);

@@ -1,15 +1,16 @@
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "../observability/logger.js";
 import { LockApi } from "./lock-api.js";
-import { type Claim, type ClaimResult, held, isDone, type LockContext } from "./lock-context.js";
+import { type Claim, type ClaimResult, held, isDone, type LockContext, markDone } from "./lock-context.js";
 import { HeadClock } from "./lock-head-clock.js";
 import { LockIdentity } from "./lock-identity.js";
 import { claimByPin } from "./lock-pin.js";
 import { claimByReaction } from "./lock-reaction.js";
-import { readReactions } from "./lock-state.js";
+import { type Reactions, readReactions } from "./lock-state.js";
 
 export type { Claim, ClaimResult } from "./lock-context.js";
 export { LockTargetError, SlackLockError } from "./lock-errors.js";
+export type { Reactions } from "./lock-state.js";
 
 export type LockStrategy = "pin" | "reaction";
 
@@ -51,8 +52,11 @@ const REMEMBERED = 10_000;
 export class SlackLock {
   readonly strategy: LockStrategy;
   private readonly ctx: LockContext;
-  /** Claims this process is claiming or holds: a second claim in-process is simply held. */
-  private readonly busy = new Set<string>();
+  /**
+   * Claims this process is claiming or holds, with since when: a second claim in-process is held,
+   * until the first has held it past the stale time (a hung holder is as good as dead).
+   */
+  private readonly busy = new Map<string, { since: number; staleMs: number }>();
   /** Work done whose marker could not be set yet: the next claim finishes marking instead of redoing. */
   private readonly unmarked = new Map<string, Claim>();
   /** Claims seen held: the next look starts with a read ("done yet?"). */
@@ -90,7 +94,9 @@ export class SlackLock {
     return this.ctx.identity.self();
   }
 
-  async claim(channel: string, ts: string): Promise<ClaimResult> {
+  /** `staleMs` overrides the lock's stale time for this claim (the slack queue uses its lease). */
+  async claim(channel: string, ts: string, options: { staleMs?: number } = {}): Promise<ClaimResult> {
+    const ctx = options.staleMs === undefined ? this.ctx : { ...this.ctx, staleMs: options.staleMs };
     const key = `${channel}/${ts}`;
     const unmarked = this.unmarked.get(key);
     if (unmarked) {
@@ -98,23 +104,37 @@ export class SlackLock {
       this.unmarked.delete(key);
       return { status: "done" };
     }
-    if (this.busy.has(key)) return held(this.ctx, null, 0);
-    this.busy.add(key);
+    const busy = this.busy.get(key);
+    if (busy && Date.now() - busy.since < busy.staleMs)
+      return held(ctx, null, busy.since + busy.staleMs - Date.now());
+    const mine = { since: Date.now(), staleMs: ctx.staleMs };
+    this.busy.set(key, mine);
     let keep = false;
     try {
       const lookFirst = this.seenHeld.has(key);
       const result =
         this.strategy === "pin"
-          ? await claimByPin(this.ctx, channel, ts, lookFirst)
-          : await claimByReaction(this.ctx, channel, ts, lookFirst);
+          ? await claimByPin(ctx, channel, ts, lookFirst)
+          : await claimByReaction(ctx, channel, ts, lookFirst);
       if (result.status === "held") this.remember(key);
       else this.seenHeld.delete(key);
       if (result.status !== "acquired") return result;
       keep = true;
-      return { status: "acquired", claim: this.guard(key, result.claim) };
+      mine.since = Date.now();
+      return { status: "acquired", claim: this.guard(key, mine, result.claim) };
     } finally {
-      if (!keep) this.busy.delete(key);
+      if (!keep && this.busy.get(key) === mine) this.busy.delete(key);
     }
+  }
+
+  /** Whether a bot marked the message done, from reactions already read (conversations.history has them). */
+  isDoneIn(reactions: Reactions): Promise<boolean> {
+    return isDone(this.ctx, reactions);
+  }
+
+  /** Sets the done marker on a message nobody needs to claim (a duplicate, a purged dead letter). */
+  markDone(channel: string, ts: string): Promise<void> {
+    return markDone(this.ctx, channel, ts);
   }
 
   /** Whether a bot marked the message done. */
@@ -122,7 +142,7 @@ export class SlackLock {
     return isDone(this.ctx, await readReactions(this.ctx.api, channel, ts));
   }
 
-  private guard(key: string, claim: Claim): Claim {
+  private guard(key: string, mine: object, claim: Claim): Claim {
     let settled = false;
     const settle = async (fn: () => Promise<void>, onError: () => void): Promise<void> => {
       if (settled) return;
@@ -133,7 +153,7 @@ export class SlackLock {
         onError();
         throw err;
       } finally {
-        this.busy.delete(key);
+        if (this.busy.get(key) === mine) this.busy.delete(key);
       }
     };
     return {

@@ -1,9 +1,116 @@
-import type { QueueBackendFactory } from "../types.js";
+import { LogLevel, WebClient } from "@slack/web-api";
+import type { Envelope } from "../../envelope/envelope.js";
+import { SlackLock } from "../../slack/lock.js";
+import { LockApi } from "../../slack/lock-api.js";
+import {
+  type ConsumeOptions,
+  type DeadLetter,
+  type Delivery,
+  type Env,
+  type QueueBackend,
+  type QueueBackendFactory,
+  QueueClosedError,
+  type QueueStats,
+} from "../types.js";
+import { msOf, SlackChannel, tsOf } from "./slack/channel.js";
+import { ENVELOPE_EVENT } from "./slack/codec.js";
+import { type SlackQueueConfig, slackQueueConfigFromEnv } from "./slack/config.js";
+import { consumeChannel } from "./slack/consumer.js";
+import { SlackQueueCore } from "./slack/core.js";
+import { listDeadLetters, purgeDeadLetters, replayDeadLetters } from "./slack/dead-letters.js";
 
-// Placeholder until the slack backend lands.
+/**
+ * A Slack channel as the queue, Slack as the lock (SlackMQ's idea): publish posts the envelope as a
+ * message with metadata; consumers read the channel, claim a message with a pin (or a reaction) and
+ * ack with the done marker. Zero infrastructure and highly available, but low volume: every message
+ * costs a handful of rate-limited Web API calls (docs/slack-backend.md).
+ */
+export class SlackQueue implements QueueBackend {
+  readonly name = "slack";
+  readonly durable = true;
+  private readonly core: SlackQueueCore;
+  private readonly closing = new AbortController();
+  /** One consumer group per topic: the done marker is per message, not per group. */
+  private readonly groups = new Map<string, string>();
+
+  constructor(config: SlackQueueConfig, client?: WebClient) {
+    const web =
+      client ??
+      new WebClient(config.token, {
+        ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
+        // We honour Retry-After ourselves, within a budget per call, instead of queueing behind it.
+        rejectRateLimitedCalls: true,
+        retryConfig: { retries: 0 },
+        logLevel: LogLevel.ERROR,
+        timeout: 30_000,
+      });
+    const api = new LockApi(web, { maxRateLimitWaitMs: config.lock.maxRateLimitWaitMs });
+    const lock = new SlackLock({ ...config.lock, client: web });
+    this.core = new SlackQueueCore(config, new SlackChannel(api, config.channel), lock);
+  }
+
+  static fromEnv(env: Env): SlackQueue {
+    return new SlackQueue(slackQueueConfigFromEnv(env));
+  }
+
+  async publish(topic: string, message: Envelope): Promise<string> {
+    if (this.closing.signal.aborted) throw new QueueClosedError(this.name);
+    return this.core.postEnvelope(
+      { topic, id: message.id, k: "p", attempt: 1, visible_at: 0 },
+      message,
+      this.core.config.publishWaitMs,
+    );
+  }
+
+  consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery> {
+    const group = this.groups.get(topic);
+    if (group !== undefined && group !== options.group) {
+      throw new Error(
+        `the slack backend has one consumer group per topic (the done marker is per message): "${group}" already consumes "${topic}", so "${options.group}" cannot; use another SLACKMQ_CHANNEL for another group`,
+      );
+    }
+    this.groups.set(topic, options.group);
+    if (this.closing.signal.aborted) return (async function* () {})();
+    return consumeChannel(this.core, topic, options, this.closing.signal);
+  }
+
+  listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
+    return listDeadLetters(this.core, topic, options.limit ?? 100);
+  }
+
+  replayDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {
+    return replayDeadLetters(this.core, topic, options.ids);
+  }
+
+  purgeDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {
+    return purgeDeadLetters(this.core, topic, options.ids);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closing.signal.aborted) throw new QueueClosedError(this.name);
+    await this.core.channel.probe();
+  }
+
+  /** Counts the topic's messages in the channel that carry no done marker (one group, see consume). */
+  async stats(topic: string, _group: string): Promise<QueueStats> {
+    let depth = 0;
+    let oldest: number | null = null;
+    for (const m of await this.core.channel.read(tsOf(Date.now() - this.core.config.lookbackMs))) {
+      if (m.eventType !== ENVELOPE_EVENT || m.payload.topic !== topic) continue;
+      if (await this.core.lock.isDoneIn(m.reactions)) continue;
+      depth += 1;
+      oldest ??= msOf(m.ts);
+    }
+    return { depth, oldestAgeMs: oldest === null ? null : Date.now() - oldest };
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+  }
+}
+
 export const slackBackend: QueueBackendFactory = {
   name: "slack",
-  fromEnv: () => {
-    throw new Error("the slack backend is not built yet");
-  },
+  description: "a Slack channel as the queue, Slack as the lock (SLACKMQ_CHANNEL); low volume",
+  fromEnv: (env) => SlackQueue.fromEnv(env),
 };
