@@ -149,6 +149,21 @@ describe("slack backend", () => {
     expect(() => slackQueueConfigFromEnv({ SLACKMQ_CHANNEL: "C1" })).toThrow(/SLACK_BOT_TOKEN/);
   });
 
+  it("a consumer rides out Slack failures (an error, a long 429) and keeps delivering", async () => {
+    const topic = uniqueTopic();
+    const q = queue("xoxb-q1", { SLACKLINE_LOCK_MAX_RATE_LIMIT_WAIT_SECONDS: "0.5" });
+    const c = collect(q, topic);
+    await new Promise((r) => setTimeout(r, 200));
+    slack.failNext("conversations.history", "fatal_error", 2);
+    slack.rateLimitNext(2, { method: "conversations.history", retryAfter: 5 });
+    const envelope = sampleEnvelope();
+    await queue("xoxb-q2").publish(topic, envelope);
+    const d = await c.next(15_000);
+    expect(d.message.id).toBe(envelope.id);
+    await d.ack();
+    expect(c.error).toBeNull();
+  }, 30_000);
+
   it("a second consumer group on one topic is refused with the reason", () => {
     const q = queue();
     const topic = uniqueTopic();

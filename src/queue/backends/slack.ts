@@ -1,5 +1,6 @@
 import { LogLevel, WebClient } from "@slack/web-api";
 import type { Envelope } from "../../envelope/envelope.js";
+import { createLogger, type Logger } from "../../observability/logger.js";
 import { SlackLock } from "../../slack/lock.js";
 import { LockApi } from "../../slack/lock-api.js";
 import {
@@ -33,7 +34,8 @@ export class SlackQueue implements QueueBackend {
   /** One consumer group per topic: the done marker is per message, not per group. */
   private readonly groups = new Map<string, string>();
 
-  constructor(config: SlackQueueConfig, client?: WebClient) {
+  constructor(config: SlackQueueConfig, options: { client?: WebClient; logger?: Logger } = {}) {
+    const { client, logger } = options;
     const web =
       client ??
       new WebClient(config.token, {
@@ -45,12 +47,18 @@ export class SlackQueue implements QueueBackend {
         timeout: 30_000,
       });
     const api = new LockApi(web, { maxRateLimitWaitMs: config.lock.maxRateLimitWaitMs });
-    const lock = new SlackLock({ ...config.lock, client: web });
-    this.core = new SlackQueueCore(config, new SlackChannel(api, config.channel), lock);
+    const lock = new SlackLock({ ...config.lock, client: web, ...(logger ? { logger } : {}) });
+    this.core = new SlackQueueCore(config, new SlackChannel(api, config.channel), lock, logger);
   }
 
+  /** Logs to stderr (stdout may be a protocol, as for `slackline mcp`). */
   static fromEnv(env: Env): SlackQueue {
-    return new SlackQueue(slackQueueConfigFromEnv(env));
+    const logger = createLogger({
+      destination: "stderr",
+      level: env.LOG_LEVEL?.trim() || "info",
+      name: "slackline",
+    });
+    return new SlackQueue(slackQueueConfigFromEnv(env), { logger });
   }
 
   async publish(topic: string, message: Envelope): Promise<string> {

@@ -36,57 +36,67 @@ export async function* consumeChannel(
   const deferred = new Map<string, number>();
   let watermark = tsOf(Date.now() - config.lookbackMs);
   let idleMs = config.pollMs;
+  let failures = 0;
   try {
     while (!signal.aborted) {
-      const messages = await channel.read(watermark);
-      let oldestPending: string | null = null;
-      let nextLook = Number.POSITIVE_INFINITY;
-      let delivered = false;
-      for (const m of messages) {
+      try {
+        const messages = await channel.read(watermark);
+        let oldestPending: string | null = null;
+        let nextLook = Number.POSITIVE_INFINITY;
+        let delivered = false;
+        for (const m of messages) {
+          if (signal.aborted) break;
+          if (m.eventType !== ENVELOPE_EVENT || m.payload.topic !== topic) continue;
+          const duplicate = core.isDuplicate(m);
+          if (await lock.isDoneIn(m.reactions)) continue;
+          oldestPending ??= m.ts;
+          if (duplicate) {
+            await lock.markDone(channel.id, m.ts);
+            continue;
+          }
+          const now = Date.now();
+          const mine = core.inFlight.get(m.ts);
+          if (mine && now - mine.since < mine.staleMs) continue;
+          const notBefore = Math.max(Number(m.payload.visible_at) || 0, deferred.get(m.ts) ?? 0);
+          if (notBefore > now) {
+            nextLook = Math.min(nextLook, notBefore);
+            continue;
+          }
+          if (held.size >= prefetch) break;
+          const envelope = await core.envelopeOf(m);
+          if (!envelope) {
+            if (now - msOf(m.ts) > ABANDONED_PARTS_MS) await lock.markDone(channel.id, m.ts);
+            else nextLook = Math.min(nextLook, now + config.pollMs);
+            continue;
+          }
+          const got = await lock.claim(channel.id, m.ts, { staleMs });
+          if (got.status === "held") {
+            deferred.set(m.ts, Date.now() + got.retryInMs);
+            nextLook = Math.min(nextLook, Date.now() + got.retryInMs);
+            continue;
+          }
+          if (got.status === "done") continue;
+          deferred.delete(m.ts);
+          delivered = true;
+          yield delivery(core, topic, m, envelope, got.claim, options.group, staleMs, held);
+        }
+        const newest = messages.at(-1)?.ts;
+        watermark = oldestPending ?? (newest && compareTs(newest, watermark) > 0 ? newest : watermark);
+        for (const ts of deferred.keys()) if (compareTs(ts, watermark) < 0) deferred.delete(ts);
+        failures = 0;
+        if (delivered) {
+          idleMs = config.pollMs;
+          continue;
+        }
+        await wakeup.sleep(Math.min(idleMs, nextLook - Date.now()), signal);
+        idleMs = Math.min(idleMs * 2, config.pollMaxMs);
+      } catch (err) {
+        // Slack unreachable, rate limited past the budget...: keep consuming, with backoff.
         if (signal.aborted) break;
-        if (m.eventType !== ENVELOPE_EVENT || m.payload.topic !== topic) continue;
-        const duplicate = core.isDuplicate(m);
-        if (await lock.isDoneIn(m.reactions)) continue;
-        oldestPending ??= m.ts;
-        if (duplicate) {
-          await lock.markDone(channel.id, m.ts);
-          continue;
-        }
-        const now = Date.now();
-        const mine = core.inFlight.get(m.ts);
-        if (mine && now - mine.since < mine.staleMs) continue;
-        const notBefore = Math.max(Number(m.payload.visible_at) || 0, deferred.get(m.ts) ?? 0);
-        if (notBefore > now) {
-          nextLook = Math.min(nextLook, notBefore);
-          continue;
-        }
-        if (held.size >= prefetch) break;
-        const envelope = await core.envelopeOf(m);
-        if (!envelope) {
-          if (now - msOf(m.ts) > ABANDONED_PARTS_MS) await lock.markDone(channel.id, m.ts);
-          else nextLook = Math.min(nextLook, now + config.pollMs);
-          continue;
-        }
-        const got = await lock.claim(channel.id, m.ts, { staleMs });
-        if (got.status === "held") {
-          deferred.set(m.ts, Date.now() + got.retryInMs);
-          nextLook = Math.min(nextLook, Date.now() + got.retryInMs);
-          continue;
-        }
-        if (got.status === "done") continue;
-        deferred.delete(m.ts);
-        delivered = true;
-        yield delivery(core, topic, m, envelope, got.claim, options.group, staleMs, held);
+        if (failures++ === 0)
+          core.logger?.warn({ err: (err as Error).message, topic }, "slack queue read failed; retrying");
+        await wakeup.sleep(Math.min(config.pollMaxMs, config.pollMs * 2 ** failures), signal);
       }
-      const newest = messages.at(-1)?.ts;
-      watermark = oldestPending ?? (newest && compareTs(newest, watermark) > 0 ? newest : watermark);
-      for (const ts of deferred.keys()) if (compareTs(ts, watermark) < 0) deferred.delete(ts);
-      if (delivered) {
-        idleMs = config.pollMs;
-        continue;
-      }
-      await wakeup.sleep(Math.min(idleMs, nextLook - Date.now()), signal);
-      idleMs = Math.min(idleMs * 2, config.pollMaxMs);
     }
   } finally {
     // Hand back what this consumer still holds, so another consumer gets it at once.
