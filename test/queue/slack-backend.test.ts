@@ -60,10 +60,10 @@ describe("slack backend", () => {
     (random.body as { event: { text: string } }).event.text = randomBytes(24_000).toString("base64");
     const tsGz = await q.publish(topic, compressible);
     const tsParts = await q.publish(topic, random);
-    expect((slack.message("CQ", tsGz)?.metadata as { event_payload: { f: string } }).event_payload.f).toBe(
+    expect((slack.message("CQ", tsGz)!.metadata as { event_payload: { f: string } }).event_payload.f).toBe(
       "gz",
     );
-    expect((slack.message("CQ", tsParts)?.metadata as { event_payload: { f: string } }).event_payload.f).toBe(
+    expect((slack.message("CQ", tsParts)!.metadata as { event_payload: { f: string } }).event_payload.f).toBe(
       "parts",
     );
     expect(slack.replies("CQ", tsParts).length).toBeGreaterThan(3);
