@@ -99,12 +99,18 @@ async function takeOver(ctx: LockContext, channel: string, ts: string, stale: Pi
       await withdraw();
       return held(ctx, judged.head, judged.since + ctx.staleMs - Date.now());
     }
-    if (pin) await unpin(ctx, channel, ts);
+    // Rate-limit waits inside the critical section are bounded by what is left of it, so a late
+    // pins.remove can never land on a pin someone placed after judging us dead.
+    const left = () => Math.max(0, ctx.staleMs / 2 - (Date.now() - started));
+    if (pin) {
+      const removed = await ctx.api.call("pins.remove", { channel, timestamp: ts }, left());
+      if (!removed.ok && removed.error !== "no_pin") throw failed("pins.remove", removed.error, channel, ts);
+    }
     if (tooSlow()) {
       await withdraw();
       return held(ctx, null, 0);
     }
-    const pinned = await ctx.api.call("pins.add", { channel, timestamp: ts });
+    const pinned = await ctx.api.call("pins.add", { channel, timestamp: ts }, left());
     await withdraw();
     ctx.clock.forget(key);
     if (!pinned.ok) {
