@@ -62,9 +62,12 @@ class HandlerTimeoutError extends Error {
 export class Worker {
   private readonly o: Required<Omit<WorkerOptions, "consumer" | "client" | "locks">> & WorkerOptions;
   private readonly leasing = new AbortController();
-  /** Aborted when the drain deadline passes: handlers still running are told to stop. */
-  private readonly hardStop = new AbortController();
+  /** One per running handler: aborted on its timeout, or all at once when the drain deadline passes. */
+  private readonly handlerSignals = new Set<AbortController>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Deliveries whose handlers are running: one timer keeps all their leases alive. */
+  private readonly holding = new Set<Delivery>();
+  private heartbeat: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
   private stopRequested = false;
   private requestStop!: () => void;
@@ -103,7 +106,7 @@ export class Worker {
     });
     await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
     clearTimeout(timer);
-    this.hardStop.abort();
+    for (const controller of this.handlerSignals) controller.abort();
     this.leasing.abort();
     await this.running;
   }
@@ -124,6 +127,13 @@ export class Worker {
         ...(consumer ? { consumer } : {}),
       })
       [Symbol.asyncIterator]();
+    this.heartbeat = setInterval(
+      () => {
+        for (const delivery of this.holding) void delivery.extend().catch(() => {});
+      },
+      Math.max(100, leaseMs / 3),
+    );
+    this.heartbeat.unref();
     try {
       while (!this.stopRequested) {
         if (this.inFlight.size >= concurrency) {
@@ -143,6 +153,7 @@ export class Worker {
         void task.finally(() => this.inFlight.delete(task));
       }
     } finally {
+      clearInterval(this.heartbeat);
       // stop() aborts leasing once its drain is over; only then is what is left handed back.
       if (this.stopRequested && !this.leasing.signal.aborted) {
         await new Promise<void>((resolve) => this.leasing.signal.addEventListener("abort", () => resolve()));
@@ -163,11 +174,8 @@ export class Worker {
       metrics.deliveries.labels(group, routes.length === 0 ? "acked" : "skipped_processed").inc();
       return;
     }
-    const heartbeat = setInterval(
-      () => void delivery.extend().catch(() => {}),
-      Math.max(100, this.o.leaseMs / 3),
-    );
     const failures: Failure[] = [];
+    this.holding.add(delivery);
     try {
       for (const route of pending) {
         const failure = await this.runRoute(route, delivery);
@@ -175,7 +183,7 @@ export class Worker {
         else await markers.mark(`done:${group}:${envelope.id}:${route.id}`, this.o.processedTtlSeconds);
       }
     } finally {
-      clearInterval(heartbeat);
+      this.holding.delete(delivery);
     }
     await this.settle(delivery, failures);
   }
@@ -238,14 +246,20 @@ export class Worker {
     const envelope = delivery.message;
     const timeoutMs = route.timeoutMs ?? this.o.handlerTimeoutMs;
     const timeout = new AbortController();
+    this.handlerSignals.add(timeout);
+    let childLogger: Logger | undefined;
     const context: HandlerContext = {
       envelope,
       retry: { num: envelope.retry_num, reason: envelope.retry_reason },
       attempt: delivery.attempt,
       route: route.name,
-      logger: logger.child({ route: route.name, id: envelope.id }),
+      // Made on first use: most handlers never log, and a pino child is not free on the hot path.
+      get logger() {
+        childLogger ??= logger.child({ route: route.name, id: envelope.id });
+        return childLogger;
+      },
       client: this.o.client,
-      signal: AbortSignal.any([timeout.signal, this.hardStop.signal]),
+      signal: timeout.signal,
     };
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
@@ -269,6 +283,7 @@ export class Worker {
       return { route: route.name, error: errorText(err) };
     } finally {
       clearTimeout(timer);
+      this.handlerSignals.delete(timeout);
     }
   }
 }
