@@ -31,6 +31,7 @@ import {
   type QueueStats,
 } from "../types.js";
 import { anySignal, Wakeup } from "../wakeup.js";
+import { type Checkpointer, startCheckpointer } from "./sqlite/checkpointer.js";
 import { DedupTable } from "./sqlite/dedup-table.js";
 import { GroupCommit, type PendingPublish } from "./sqlite/group-commit.js";
 import { holderIsDead, SELF } from "./sqlite/liveness.js";
@@ -98,6 +99,7 @@ export class SqliteQueue implements QueueBackend {
   >;
   private readonly replayTx: Tx<(topic: string, ids: number[] | null) => number>;
   private readonly dropGroupTx: Tx<(topic: string, group: string) => void>;
+  private readonly checkpointer: Checkpointer | null;
 
   constructor(options: SqliteQueueOptions) {
     this.path = options.path;
@@ -111,6 +113,7 @@ export class SqliteQueue implements QueueBackend {
     const s = prepareStatements(this.db);
     this.s = s;
     this.dedup = new DedupTable(this.db);
+    this.checkpointer = options.path === ":memory:" ? null : startCheckpointer(options.path);
 
     this.claimTx = this.db.transaction((topic: string, group: string, consumer: string, leaseMs: number) => {
       const now = Date.now();
@@ -452,6 +455,7 @@ export class SqliteQueue implements QueueBackend {
     await Promise.allSettled(handing);
     this.consumers.clear();
     this.db.close();
+    await this.checkpointer?.stop();
   }
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import type { Env } from "../../types.js";
+import { SAFETY_NET_AUTOCHECKPOINT_PAGES } from "./checkpointer.js";
 import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
 
 export type Synchronous = "NORMAL" | "FULL";
@@ -41,6 +42,8 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database.Da
     db.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
     // Keep the WAL file from staying huge after a burst.
     db.pragma("journal_size_limit = 67108864");
+    // A background thread checkpoints (./checkpointer.ts); this is the backstop if it cannot.
+    db.pragma(`wal_autocheckpoint = ${SAFETY_NET_AUTOCHECKPOINT_PAGES}`);
     db.pragma("foreign_keys = OFF");
     migrate(db);
   } catch (err) {
