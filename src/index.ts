@@ -32,6 +32,18 @@ export type {
   QueueStats,
 } from "./queue/types.js";
 export { dlqTopic, QueueClosedError } from "./queue/types.js";
+export { createWebClient } from "./slack/client.js";
+export {
+  type Claim,
+  type ClaimResult as SlackClaimResult,
+  createSlackLock,
+  type LockStrategy,
+  LockTargetError,
+  SlackLock,
+  SlackLockError,
+  type SlackLockOptions,
+} from "./slack/lock.js";
+export { slackRouteLock, slackRouteLockFromEnv } from "./slack/route-lock.js";
 export { backoffDelay } from "./worker/backoff.js";
 export type { LockAcquisition, RouteLock } from "./worker/locks.js";
 export { WORKER_DEFAULTS, Worker, type WorkerOptions } from "./worker/worker.js";
