@@ -6,6 +6,7 @@ export class Wakeup {
   private sleepers = new Set<() => void>();
 
   notify(): void {
+    if (this.sleepers.size === 0) return;
     const current = this.sleepers;
     this.sleepers = new Set();
     for (const wake of current) wake();

@@ -48,6 +48,17 @@ interface Failure {
 const errorText = (err: unknown): string =>
   err instanceof Error ? `${err.name}: ${err.message}` : typeof err === "string" ? err : JSON.stringify(err);
 
+/** A handler's abort state; the AbortController itself exists only once the handler reads ctx.signal. */
+interface HandlerAbort {
+  controller: AbortController | null;
+  aborted?: boolean;
+}
+
+function abortHandler(abort: HandlerAbort): void {
+  abort.aborted = true;
+  abort.controller?.abort();
+}
+
 class HandlerTimeoutError extends Error {
   constructor(route: string, ms: number) {
     super(`handler for ${route} timed out after ${ms} ms`);
@@ -63,7 +74,9 @@ export class Worker {
   private readonly o: Required<Omit<WorkerOptions, "consumer" | "client" | "locks">> & WorkerOptions;
   private readonly leasing = new AbortController();
   /** One per running handler: aborted on its timeout, or all at once when the drain deadline passes. */
-  private readonly handlerSignals = new Set<AbortController>();
+  private readonly handlerSignals = new Set<HandlerAbort>();
+  private hardStop = false;
+  private readonly hardStopped = () => this.hardStop;
   private readonly inFlight = new Set<Promise<void>>();
   /** Deliveries whose handlers are running: one timer keeps all their leases alive. */
   private readonly holding = new Set<Delivery>();
@@ -106,7 +119,8 @@ export class Worker {
     });
     await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
     clearTimeout(timer);
-    for (const controller of this.handlerSignals) controller.abort();
+    this.hardStop = true;
+    for (const abort of this.handlerSignals) abortHandler(abort);
     this.leasing.abort();
     await this.running;
   }
@@ -245,21 +259,30 @@ export class Worker {
     const { metrics, logger } = this.o;
     const envelope = delivery.message;
     const timeoutMs = route.timeoutMs ?? this.o.handlerTimeoutMs;
-    const timeout = new AbortController();
-    this.handlerSignals.add(timeout);
+    // The abort signal is made on first use: most handlers never look, and an AbortController is
+    // one of the dearest allocations on this path.
+    const abort: HandlerAbort = { controller: null };
+    this.handlerSignals.add(abort);
+    const stopped = this.hardStopped;
     let childLogger: Logger | undefined;
     const context: HandlerContext = {
       envelope,
       retry: { num: envelope.retry_num, reason: envelope.retry_reason },
       attempt: delivery.attempt,
       route: route.name,
-      // Made on first use: most handlers never log, and a pino child is not free on the hot path.
+      // Made on first use too: a pino child serializes its bindings at once.
       get logger() {
         childLogger ??= logger.child({ route: route.name, id: envelope.id });
         return childLogger;
       },
       client: this.o.client,
-      signal: timeout.signal,
+      get signal() {
+        if (!abort.controller) {
+          abort.controller = new AbortController();
+          if (abort.aborted || stopped()) abort.controller.abort();
+        }
+        return abort.controller.signal;
+      },
     };
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
@@ -270,7 +293,7 @@ export class Worker {
         ),
         new Promise((_, reject) => {
           timer = setTimeout(() => {
-            timeout.abort();
+            abortHandler(abort);
             reject(new HandlerTimeoutError(route.name, timeoutMs));
           }, timeoutMs);
         }),
@@ -283,7 +306,7 @@ export class Worker {
       return { route: route.name, error: errorText(err) };
     } finally {
       clearTimeout(timer);
-      this.handlerSignals.delete(timeout);
+      this.handlerSignals.delete(abort);
     }
   }
 }

@@ -189,15 +189,21 @@ describe("Worker", () => {
     expect((await queue.stats(TOPIC, "g")).depth).toBe(1);
   });
 
-  it("stop() past its deadline hands unfinished deliveries back to the group", async () => {
+  it("stop() past its deadline aborts the handler's signal and hands the delivery back to the group", async () => {
     const queue = new MemoryQueue();
+    let signal: AbortSignal | undefined;
     const { worker } = startWorker(
       queue,
-      new Router().appMention(() => new Promise(() => {})),
+      new Router().appMention((_event, ctx) => {
+        signal = ctx.signal;
+        return new Promise(() => {});
+      }),
     );
     await queue.publish(TOPIC, sampleEnvelope());
-    await sleep(50);
+    await until(() => signal !== undefined);
+    expect(signal!.aborted).toBe(false);
     await worker.stop(50);
+    expect(signal!.aborted).toBe(true);
     let redelivered = 0;
     startWorker(
       queue,
