@@ -4,6 +4,7 @@ import { closeClient, commandClient, connect } from "../queue/backends/redis/con
 import { DEDUP_CLAIM, DEDUP_RELEASE } from "../queue/backends/redis/scripts.js";
 import type { Env } from "../queue/types.js";
 import type { DedupStoreFactory } from "./registry.js";
+import { TurnBatcher } from "./turn-batcher.js";
 import type { ClaimResult, DedupStore } from "./types.js";
 
 export interface RedisDedupOptions {
@@ -17,7 +18,16 @@ export interface RedisDedupOptions {
 type Scripted = Redis & {
   sl_dedupClaim(key: string, ttlMs: number): Promise<ClaimResult>;
   sl_dedupRelease(key: string): Promise<number>;
+  sl_dedupMarkMany(keyCount: number, ...keysThenTtls: (string | number)[]): Promise<number>;
 };
+
+/** Sets every KEYS[i] to done with the expiry ARGV[i] (ms): many processed-markers in one command. */
+const MARK_MANY = `
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, 'done', 'PX', ARGV[i])
+end
+return #KEYS
+`;
 
 const PENDING = "pending";
 const DONE = "done";
@@ -33,6 +43,8 @@ export class RedisDedupStore implements DedupStore {
   private readonly client: Scripted;
   private readonly owned: boolean;
   private readonly keys: RedisKeys;
+  private readonly markBatch: TurnBatcher<[string, number], undefined>;
+  private readonly lookupBatch: TurnBatcher<string, string | null>;
 
   constructor(options: RedisDedupOptions = {}) {
     this.keys = new RedisKeys(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix);
@@ -45,7 +57,14 @@ export class RedisDedupStore implements DedupStore {
       });
     client.defineCommand("sl_dedupClaim", { numberOfKeys: 1, lua: DEDUP_CLAIM });
     client.defineCommand("sl_dedupRelease", { numberOfKeys: 1, lua: DEDUP_RELEASE });
+    client.defineCommand("sl_dedupMarkMany", { lua: MARK_MANY });
     this.client = client as Scripted;
+    // A worker marks and looks up many deliveries at once: one command per turn for each.
+    this.markBatch = new TurnBatcher(async (marks: Array<[string, number]>) => {
+      await this.client.sl_dedupMarkMany(marks.length, ...marks.map((m) => m[0]), ...marks.map((m) => m[1]));
+      return marks.map(() => undefined);
+    });
+    this.lookupBatch = new TurnBatcher((keys: string[]) => this.client.mget(...keys));
   }
 
   static async open(options: RedisDedupOptions = {}): Promise<RedisDedupStore> {
@@ -68,13 +87,13 @@ export class RedisDedupStore implements DedupStore {
   }
 
   async mark(key: string, ttlSeconds: number): Promise<void> {
-    await this.client.set(this.keys.dedup(key), DONE, "PX", ms(ttlSeconds));
+    await this.markBatch.add([this.keys.dedup(key), ms(ttlSeconds)]);
   }
 
-  /** One MGET for all keys. */
+  /** The keys of every caller in this turn go in one MGET. */
   async marked(keys: readonly string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
-    const values = await this.client.mget(...keys.map((k) => this.keys.dedup(k)));
+    const values = await Promise.all(keys.map((k) => this.lookupBatch.add(this.keys.dedup(k))));
     return new Set(keys.filter((_, i) => values[i] === DONE));
   }
 

@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { TurnBatcher } from "../../src/dedup/turn-batcher.js";
+
+describe("TurnBatcher", () => {
+  it("runs the calls of one turn as one batch and answers each in order", async () => {
+    const runs: number[][] = [];
+    const batcher = new TurnBatcher(async (inputs: number[]) => {
+      runs.push(inputs);
+      return inputs.map((n) => n * 10);
+    });
+    const answers = await Promise.all([1, 2, 3].map((n) => batcher.add(n)));
+    expect(answers).toEqual([10, 20, 30]);
+    expect(runs).toEqual([[1, 2, 3]]);
+    expect(await batcher.add(4)).toBe(40);
+    expect(runs).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it("splits past maxBatch, and a failed batch rejects only its own calls", async () => {
+    const batcher = new TurnBatcher(async (inputs: number[]) => {
+      if (inputs.includes(3)) throw new Error("batch with 3 failed");
+      return inputs;
+    }, 2);
+    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => batcher.add(n)));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected"]);
+  });
+});
