@@ -135,8 +135,9 @@ describe("dedup of Slack's retries", () => {
 });
 
 describe("bad input: clear status, X-Slack-No-Retry, nothing published", () => {
-  const stale = Math.floor(Date.now() / 1000) - 301;
-  const future = Math.floor(Date.now() / 1000) + 301;
+  // Computed when each request is made: the suite may start seconds after this file loads.
+  const stale = () => Math.floor(Date.now() / 1000) - 301;
+  const future = () => Math.floor(Date.now() / 1000) + 301;
   const cases: Array<[string, number, () => Promise<Response>]> = [
     ["wrong method", 405, () => ingress.post("", { method: "GET" })],
     ["PUT", 405, () => ingress.post(eventCallback(), { method: "PUT" })],
@@ -145,8 +146,8 @@ describe("bad input: clear status, X-Slack-No-Retry, nothing published", () => {
     ["body over the limit", 413, () => ingress.post(eventCallback({ text: "x".repeat(70 * 1024) }))],
     ["missing signature", 401, () => ingress.post(eventCallback(), { unsigned: true })],
     ["wrong secret", 401, () => ingress.post(eventCallback(), { secret: "not-the-secret" })],
-    ["stale timestamp", 401, () => ingress.post(eventCallback(), { timestamp: stale })],
-    ["timestamp from the future", 401, () => ingress.post(eventCallback(), { timestamp: future })],
+    ["stale timestamp", 401, () => ingress.post(eventCallback(), { timestamp: stale() })],
+    ["timestamp from the future", 401, () => ingress.post(eventCallback(), { timestamp: future() })],
     [
       "non-numeric timestamp",
       401,

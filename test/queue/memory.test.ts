@@ -1,4 +1,5 @@
 import { MemoryQueue } from "../../src/queue/backends/memory.js";
-import { queueBackendContract } from "../../src/testing/contract.js";
+import { publishOnceContract, queueBackendContract } from "../../src/testing/contract.js";
 
 queueBackendContract({ name: "memory", create: () => new MemoryQueue() });
+publishOnceContract({ name: "memory", create: () => new MemoryQueue() });

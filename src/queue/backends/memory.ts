@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import type { Envelope } from "../../envelope/envelope.js";
 import { SettleOnce } from "../settle-once.js";
 import {
@@ -69,6 +70,26 @@ export class MemoryQueue implements QueueBackend {
 
   private slot(seq: number, message: Envelope, published_at: number): Slot {
     return { seq, message, published_at, attempt: 0, visibleAt: 0, leasedBy: null };
+  }
+
+  /** Ids published through publishOnce(), per topic, for their dedup window (bounded). */
+  private readonly publishedIds = new Map<string, LRUCache<string, true>>();
+
+  async publishOnce(topicName: string, message: Envelope, dedupTtlSeconds: number): Promise<string | null> {
+    let seen = this.publishedIds.get(topicName);
+    if (!seen) {
+      seen = new LRUCache<string, true>({ max: 100_000 });
+      this.publishedIds.set(topicName, seen);
+    }
+    if (seen.has(message.id)) return null;
+    // Taken before the publish so a concurrent copy is a duplicate; given back if the publish fails.
+    seen.set(message.id, true, { ttl: dedupTtlSeconds * 1000 });
+    try {
+      return await this.publish(topicName, message);
+    } catch (err) {
+      seen.delete(message.id);
+      throw err;
+    }
   }
 
   async publish(topicName: string, message: Envelope): Promise<string> {
