@@ -7,7 +7,7 @@ import { DeliveryCollector } from "../../src/testing/collector.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { AMQP_URL, requireService } from "../helpers/services.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
-import { sleep, until } from "../helpers/wait.js";
+import { until } from "../helpers/wait.js";
 
 const available = await requireService("RabbitMQ", AMQP_URL);
 const created: RabbitQueue[] = [];
