@@ -2,9 +2,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signSlackRequest } from "../../src/ingress/signature.js";
 import { FakeSlack } from "../../src/testing/index.js";
 import { type Running, spawnSlackline, tempDir } from "../helpers/cli.js";
+import { postSignedEvent } from "../helpers/slack-http.js";
 
 const SECRET = "mcp-e2e-secret";
 
@@ -46,17 +46,7 @@ describe("`slackline start --mcp`: an agent answers a mention through the gatewa
       event_time: 1,
       event: { type: "app_mention", user: "UALICE", text: mention.text, ts: mention.ts, channel: "CGENERAL" },
     });
-    const { timestamp, signature } = signSlackRequest(SECRET, body);
-    const posted = await fetch(`${url}/slack/events`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-slack-request-timestamp": timestamp,
-        "x-slack-signature": signature,
-      },
-      body,
-    });
-    expect(posted.status).toBe(200);
+    expect(await postSignedEvent(url, SECRET, body)).toBe(200);
 
     const waited = (await client.callTool({
       name: "slack_wait_for_events",

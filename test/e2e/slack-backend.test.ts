@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signSlackRequest } from "../../src/ingress/signature.js";
 import { FakeSlack } from "../../src/testing/index.js";
 import {
   eventually,
@@ -12,6 +11,7 @@ import {
   spawnSlackline,
   tempDir,
 } from "../helpers/cli.js";
+import { postSignedEvent } from "../helpers/slack-http.js";
 
 const SECRET = "e2e-slack-backend-secret";
 const HANDLERS = join(ROOT, "test/fixtures/recording-handlers.ts");
@@ -29,20 +29,7 @@ function appMention(): { id: string; body: string } {
   return { id, body };
 }
 
-async function deliver(url: string, body: string): Promise<number> {
-  const { timestamp, signature } = signSlackRequest(SECRET, body);
-  const res = await fetch(`${url}/slack/events`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-slack-request-timestamp": timestamp,
-      "x-slack-signature": signature,
-    },
-    body,
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+const deliver = (url: string, body: string): Promise<number> => postSignedEvent(url, SECRET, body);
 
 describe("QUEUE_BACKEND=slack: two `slackline start` nodes share one Slack channel as their queue", () => {
   let slack: FakeSlack;

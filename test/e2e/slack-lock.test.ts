@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signSlackRequest } from "../../src/ingress/signature.js";
 import { FakeSlack } from "../../src/testing/index.js";
 import {
   eventually,
@@ -13,6 +12,7 @@ import {
   spawnSlackline,
   tempDir,
 } from "../helpers/cli.js";
+import { postSignedEvent } from "../helpers/slack-http.js";
 
 const SECRET = "e2e-slack-lock-secret";
 const HANDLERS = join(ROOT, "test/fixtures/slack-lock-handlers.ts");
@@ -45,20 +45,7 @@ function mention(slack: FakeSlack, text: string): { id: string; body: string } {
   return { id, body };
 }
 
-async function deliver(url: string, body: string): Promise<number> {
-  const { timestamp, signature } = signSlackRequest(SECRET, body);
-  const res = await fetch(`${url}/slack/events`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-slack-request-timestamp": timestamp,
-      "x-slack-signature": signature,
-    },
-    body,
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+const deliver = (url: string, body: string): Promise<number> => postSignedEvent(url, SECRET, body);
 
 describe("three `slackline start` instances, one fake Slack: each event's work done once", () => {
   let slack: FakeSlack;
