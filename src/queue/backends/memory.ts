@@ -15,7 +15,8 @@ import { anySignal, Wakeup } from "../wakeup.js";
 
 interface Slot {
   seq: number;
-  message: Envelope;
+  /** Stored as JSON, as the durable backends do: every delivery gets its own copy. */
+  json: string;
   published_at: number;
   attempt: number;
   visibleAt: number;
@@ -30,7 +31,7 @@ interface Group {
 interface Topic {
   nextSeq: number;
   /** Every message still wanted by some group, or by groups not yet created. */
-  log: Map<number, { message: Envelope; published_at: number }>;
+  log: Map<number, { json: string; published_at: number }>;
   groups: Map<string, Group>;
   dead: DeadLetter[];
 }
@@ -46,6 +47,8 @@ export class MemoryQueue implements QueueBackend {
   readonly durable = false;
   private readonly topics = new Map<string, Topic>();
   private readonly closing = new AbortController();
+  /** The same as closing.signal.aborted, read on every publish without the getter's cost. */
+  private closed = false;
 
   private topic(name: string): Topic {
     let t = this.topics.get(name);
@@ -61,15 +64,14 @@ export class MemoryQueue implements QueueBackend {
     if (!g) {
       // A new group starts with every message the topic still holds.
       g = { slots: new Map(), wakeup: new Wakeup() };
-      for (const [seq, entry] of topic.log)
-        g.slots.set(seq, this.slot(seq, entry.message, entry.published_at));
+      for (const [seq, entry] of topic.log) g.slots.set(seq, this.slot(seq, entry.json, entry.published_at));
       topic.groups.set(name, g);
     }
     return g;
   }
 
-  private slot(seq: number, message: Envelope, published_at: number): Slot {
-    return { seq, message, published_at, attempt: 0, visibleAt: 0, leasedBy: null };
+  private slot(seq: number, json: string, published_at: number): Slot {
+    return { seq, json, published_at, attempt: 0, visibleAt: 0, leasedBy: null };
   }
 
   /** Ids published through publishOnce(), per topic, for their dedup window (bounded). */
@@ -93,17 +95,20 @@ export class MemoryQueue implements QueueBackend {
   }
 
   async publish(topicName: string, message: Envelope): Promise<string> {
-    if (this.closing.signal.aborted) throw new QueueClosedError(this.name);
-    const topic = this.topic(topicName);
+    if (this.closed) throw new QueueClosedError(this.name);
+    return String(this.append(this.topic(topicName), JSON.stringify(message), null));
+  }
+
+  /** Adds a message for every group (group null) or for one group only (a replayed dead letter). */
+  private append(topic: Topic, json: string, only: Group | null): number {
     const seq = topic.nextSeq++;
     const published_at = Date.now();
-    const copy = structuredClone(message);
-    topic.log.set(seq, { message: copy, published_at });
-    for (const g of topic.groups.values()) {
-      g.slots.set(seq, this.slot(seq, copy, published_at));
+    topic.log.set(seq, { json, published_at });
+    for (const g of only ? [only] : topic.groups.values()) {
+      g.slots.set(seq, this.slot(seq, json, published_at));
       g.wakeup.notify();
     }
-    return String(seq);
+    return seq;
   }
 
   async *consume(topicName: string, options: ConsumeOptions): AsyncGenerator<Delivery> {
@@ -176,7 +181,7 @@ export class MemoryQueue implements QueueBackend {
     return {
       id: String(slot.seq),
       topic: topicName,
-      message: slot.message,
+      message: JSON.parse(slot.json) as Envelope,
       attempt,
       ack: () => once.run(remove),
       retry: (delayMs) =>
@@ -194,7 +199,7 @@ export class MemoryQueue implements QueueBackend {
               id: randomUUID(),
               topic: topicName,
               group: this.groupName(topic, group),
-              message: slot.message,
+              message: JSON.parse(slot.json) as Envelope,
               reason,
               attempts: attempt,
               dead_at: Date.now(),
@@ -226,16 +231,8 @@ export class MemoryQueue implements QueueBackend {
     const topic = this.topic(topicName);
     const chosen = this.take(topic, options.ids);
     for (const dead of chosen) {
-      if (dead.group === null) {
-        await this.publish(topicName, dead.message);
-        continue;
-      }
-      const group = this.group(topic, dead.group);
-      const seq = topic.nextSeq++;
-      const published_at = Date.now();
-      topic.log.set(seq, { message: dead.message, published_at });
-      group.slots.set(seq, this.slot(seq, dead.message, published_at));
-      group.wakeup.notify();
+      const only = dead.group === null ? null : this.group(topic, dead.group);
+      this.append(topic, JSON.stringify(dead.message), only);
     }
     return chosen.length;
   }
@@ -264,6 +261,7 @@ export class MemoryQueue implements QueueBackend {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.closing.abort();
   }
 }
