@@ -66,12 +66,15 @@ async function main() {
     const env = SERVICES[backend]?.env ?? {};
     rows.push(await measure(`gateway ${backend}`, () => startGateway(backend, SECRET, env), bodies, warmup));
   }
-  const bare = rows[0]!.result.eventsPerSecond;
+  // The baseline is measured again after the gateways: on a shared machine it drifts, and the ratio
+  // uses the better of the two runs so the gateways are never flattered by a slow baseline.
+  rows.push(await measure("bare node:http (again)", startBare, bodies, warmup));
+  const bare = Math.max(rows[0]!.result.eventsPerSecond, rows[rows.length - 1]!.result.eventsPerSecond);
   console.log("\nIngress (HTTP, verify + dedup + durable publish + 200)");
-  console.log("target               events/s   p50 ms   p99 ms  non-2xx   ratio to bare");
+  console.log("target                  events/s   p50 ms   p99 ms  non-2xx   ratio to bare (the better bare run)");
   for (const { name, result } of rows) {
     console.log(
-      `${name.padEnd(18)} ${fmt(result.eventsPerSecond)} ${fmt(result.p50, 2)} ${fmt(result.p99, 2)} ${fmt(result.non2xx + result.errors)}   ${(result.eventsPerSecond / bare).toFixed(2)}`,
+      `${name.padEnd(22)} ${fmt(result.eventsPerSecond)} ${fmt(result.p50, 2)} ${fmt(result.p99, 2)} ${fmt(result.non2xx + result.errors)}   ${(result.eventsPerSecond / bare).toFixed(2)}`,
     );
   }
 
