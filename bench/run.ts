@@ -71,7 +71,9 @@ async function main() {
   rows.push(await measure("bare node:http (again)", startBare, bodies, warmup));
   const bare = Math.max(rows[0]!.result.eventsPerSecond, rows[rows.length - 1]!.result.eventsPerSecond);
   console.log("\nIngress (HTTP, verify + dedup + durable publish + 200)");
-  console.log("target                  events/s   p50 ms   p99 ms  non-2xx   ratio to bare (the better bare run)");
+  console.log(
+    "target                  events/s   p50 ms   p99 ms  non-2xx   ratio to bare (the better bare run)",
+  );
   for (const { name, result } of rows) {
     console.log(
       `${name.padEnd(22)} ${fmt(result.eventsPerSecond)} ${fmt(result.p50, 2)} ${fmt(result.p99, 2)} ${fmt(result.non2xx + result.errors)}   ${(result.eventsPerSecond / bare).toFixed(2)}`,
