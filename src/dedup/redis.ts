@@ -2,9 +2,9 @@ import type { Redis } from "ioredis";
 import { REDIS_DEFAULTS, RedisKeys, redisConfigFromEnv } from "../queue/backends/redis/config.js";
 import { closeClient, commandClient, connect } from "../queue/backends/redis/connection.js";
 import { DEDUP_CLAIM, DEDUP_RELEASE } from "../queue/backends/redis/scripts.js";
+import { TurnBatcher } from "../queue/turn-batcher.js";
 import type { Env } from "../queue/types.js";
 import type { DedupStoreFactory } from "./registry.js";
-import { TurnBatcher } from "./turn-batcher.js";
 import type { ClaimResult, DedupStore } from "./types.js";
 
 export interface RedisDedupOptions {
@@ -98,6 +98,9 @@ export class RedisDedupStore implements DedupStore {
   }
 
   async close(): Promise<void> {
+    // Marks and lookups waiting for this turn's command go out before the connection does.
+    this.markBatch.flush();
+    this.lookupBatch.flush();
     if (this.owned) await closeClient(this.client);
   }
 }

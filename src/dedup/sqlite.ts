@@ -6,6 +6,7 @@ import {
   type Synchronous,
   synchronousFromEnv,
 } from "../queue/backends/sqlite/open.js";
+import { TurnBatcher } from "../queue/turn-batcher.js";
 import type { Env } from "../queue/types.js";
 import type { DedupStoreFactory } from "./registry.js";
 import type { ClaimResult, DedupStore } from "./types.js";
@@ -22,13 +23,23 @@ export class SqliteDedupStore implements DedupStore {
   readonly name = "sqlite";
   private readonly db: Database.Database;
   private readonly table: DedupTable;
+  /** A worker marks many deliveries at once: their markers share one commit per event-loop turn. */
+  private readonly marks: TurnBatcher<[string, number], undefined>;
 
   constructor(options: SqliteDedupStoreOptions) {
     this.db = openSqlite(options.path, {
       synchronous: options.synchronous,
       busyTimeoutMs: options.busyTimeoutMs,
     });
-    this.table = new DedupTable(this.db);
+    const table = new DedupTable(this.db);
+    this.table = table;
+    const markAll = this.db.transaction((batch: Array<[string, number]>) => {
+      for (const [key, ttlMs] of batch) table.markDone(key, ttlMs);
+    });
+    this.marks = new TurnBatcher(async (batch) => {
+      markAll(batch);
+      return batch.map(() => undefined);
+    });
   }
 
   static fromEnv(env: Env): SqliteDedupStore {
@@ -48,7 +59,7 @@ export class SqliteDedupStore implements DedupStore {
   }
 
   async mark(key: string, ttlSeconds: number): Promise<void> {
-    this.table.markDone(key, ttlSeconds * 1000);
+    await this.marks.add([key, ttlSeconds * 1000]);
   }
 
   async marked(keys: readonly string[]): Promise<Set<string>> {
@@ -61,7 +72,9 @@ export class SqliteDedupStore implements DedupStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.marks.flush();
+    this.db.close();
   }
 }
 

@@ -20,6 +20,7 @@ import type Database from "better-sqlite3";
 import type { Envelope } from "../../envelope/envelope.js";
 import { type Logger, silentLogger } from "../../observability/logger.js";
 import { SettleOnce } from "../settle-once.js";
+import { TurnBatcher } from "../turn-batcher.js";
 import {
   type ConsumeOptions,
   type DeadLetter,
@@ -100,6 +101,7 @@ export class SqliteQueue implements QueueBackend {
   private readonly replayTx: Tx<(topic: string, ids: number[] | null) => number>;
   private readonly dropGroupTx: Tx<(topic: string, group: string) => void>;
   private readonly checkpointer: Checkpointer | null;
+  private readonly acks: TurnBatcher<() => unknown, undefined>;
 
   constructor(options: SqliteQueueOptions) {
     this.path = options.path;
@@ -114,6 +116,13 @@ export class SqliteQueue implements QueueBackend {
     this.s = s;
     this.dedup = new DedupTable(this.db);
     this.checkpointer = options.path === ":memory:" ? null : startCheckpointer(options.path);
+    const runAll = this.db.transaction((ops: Array<() => unknown>) => {
+      for (const op of ops) op();
+    });
+    this.acks = new TurnBatcher(async (ops: Array<() => unknown>) => {
+      runAll(ops);
+      return ops.map(() => undefined);
+    });
 
     this.claimTx = this.db.transaction((topic: string, group: string, consumer: string, leaseMs: number) => {
       const now = Date.now();
@@ -360,7 +369,17 @@ export class SqliteQueue implements QueueBackend {
       topic,
       message: JSON.parse(row.body as string) as Envelope,
       attempt,
-      ack: () => settle(() => s.ack.run(seq, group, attempt, name)),
+      // Acks of one event-loop turn share one commit (a worker settles many deliveries at once).
+      ack: () =>
+        once.run(async () => {
+          try {
+            this.assertOpen();
+            await this.acks.add(() => s.ack.run(seq, group, attempt, name));
+          } finally {
+            consumer.held.delete(lease);
+            consumer.settled.notify();
+          }
+        }),
       retry: (delayMs) =>
         settle(() => {
           if (s.release.run(Date.now() + Math.max(0, delayMs), seq, group, attempt, name).changes)
@@ -446,8 +465,9 @@ export class SqliteQueue implements QueueBackend {
   async close(): Promise<void> {
     if (this.closing.signal.aborted) return;
     this.closing.abort();
-    // Publishes accepted before close() still commit.
+    // Publishes and acks accepted before close() still commit.
     this.batcher?.flush();
+    this.acks.flush();
     // Hand back every unsettled delivery before the connection goes; consume loops end on the abort.
     const handing: Promise<void>[] = [];
     for (const consumer of this.consumers)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TurnBatcher } from "../../src/dedup/turn-batcher.js";
+import { TurnBatcher } from "../../src/queue/turn-batcher.js";
 
 describe("TurnBatcher", () => {
   it("runs the calls of one turn as one batch and answers each in order", async () => {

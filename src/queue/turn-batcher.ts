@@ -18,7 +18,8 @@ export class TurnBatcher<In, Out> {
     });
   }
 
-  private readonly flush = (): void => {
+  /** Runs what is pending now (a closing owner calls this before its connection goes). */
+  readonly flush = (): void => {
     const all = this.pending;
     this.pending = [];
     for (let i = 0; i < all.length; i += this.maxBatch) {
