@@ -167,11 +167,12 @@ export class Worker {
         void task.finally(() => this.inFlight.delete(task));
       }
     } finally {
-      clearInterval(this.heartbeat);
-      // stop() aborts leasing once its drain is over; only then is what is left handed back.
+      // stop() aborts leasing once its drain is over; only then is what is left handed back. The
+      // heartbeat runs until then: a handler still draining must not lose its lease to another consumer.
       if (this.stopRequested && !this.leasing.signal.aborted) {
         await new Promise<void>((resolve) => this.leasing.signal.addEventListener("abort", () => resolve()));
       }
+      clearInterval(this.heartbeat);
       await iterator.return?.();
     }
   }

@@ -212,3 +212,31 @@ describe("Worker", () => {
     await until(() => redelivered === 1, 2000);
   });
 });
+
+describe("Worker leases", () => {
+  it("keeps extending a draining handler's lease: another consumer never gets it meanwhile", async () => {
+    const queue = new MemoryQueue();
+    let finished = 0;
+    let other = 0;
+    const { worker } = startWorker(
+      queue,
+      new Router().appMention(async () => {
+        await sleep(900);
+        finished++;
+      }),
+      { leaseMs: 300 },
+    );
+    await queue.publish(TOPIC, sampleEnvelope());
+    await sleep(50);
+    const stopping = worker.stop(5000);
+    startWorker(
+      queue,
+      new Router().appMention(() => void other++),
+      { leaseMs: 300 },
+    );
+    await stopping;
+    await sleep(100);
+    expect(finished).toBe(1);
+    expect(other).toBe(0);
+  });
+});
