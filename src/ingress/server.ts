@@ -95,6 +95,23 @@ export function createIngressHandler(
     if (acks.push({ res, started }) === 1) setImmediate(flushAcks);
   };
 
+  // An outage fails every request: one warning per few seconds (with a count), not one per request.
+  let lastWarnAt = 0;
+  let unwarned = 0;
+  const warnPublishFailed = (id: string, err: unknown) => {
+    const now = Date.now();
+    if (now - lastWarnAt < 5000) {
+      unwarned++;
+      return;
+    }
+    logger.warn(
+      { id, err: (err as Error).message, failures_since_last_warning: unwarned },
+      "publish failed; answering 503 so Slack retries",
+    );
+    lastWarnAt = now;
+    unwarned = 0;
+  };
+
   const deliver = async (
     res: ServerResponse,
     parsed: Extract<ParsedRequest, { type: "delivery" }>,
@@ -122,10 +139,7 @@ export function createIngressHandler(
     } catch (err) {
       metrics.publishFailures.inc();
       unavailable.inc();
-      logger.warn(
-        { id: envelope.id, err: (err as Error).message },
-        "publish failed; answering 503 so Slack retries",
-      );
+      warnPublishFailed(envelope.id, err);
       res.writeHead(503, { "retry-after": retryAfter, "content-type": "text/plain; charset=utf-8" });
       res.end("queue unavailable\n");
       ackSeconds.observe((performance.now() - started) / 1000);
