@@ -66,30 +66,35 @@ export async function openBackend(config: Config, logger: Logger): Promise<Queue
 }
 
 export interface DedupSetup {
-  /** Processed-markers for workers; the ingress dedup store when the backend has no publishOnce. */
-  store: DedupStore;
-  publisher: IngressPublisher;
+  /** Processed-markers for a worker, and the ingress dedup when the backend has no publishOnce; null when neither runs here. */
+  store: DedupStore | null;
+  /** Null in a process without ingress. */
+  publisher: IngressPublisher | null;
 }
 
 /**
  * The backend's own atomic publishOnce when it has one (and DEDUP_STORE does not ask for another),
- * else claim -> publish -> confirm through the dedup store.
+ * else claim -> publish -> confirm through the dedup store. The store is opened only when this
+ * process needs it: a gateway on a publishOnce backend never touches it.
  */
-export async function openDedup(config: Config, backend: QueueBackend): Promise<DedupSetup> {
-  let store: DedupStore;
-  try {
-    store = await resolveDedupStore(config.env, backend.name);
-  } catch (err) {
-    throw new ConfigError(
-      `dedup store unavailable (${(err as Error).message}); fix DEDUP_STORE or its connection`,
-    );
+export async function openDedup(
+  config: Config,
+  backend: QueueBackend,
+  uses: { ingress: boolean; worker: boolean },
+): Promise<DedupSetup> {
+  const ingressUsesBackend = Boolean(backend.publishOnce) && !config.env.DEDUP_STORE;
+  let store: DedupStore | null = null;
+  if (uses.worker || (uses.ingress && !ingressUsesBackend)) {
+    try {
+      store = await resolveDedupStore(config.env, backend.name);
+    } catch (err) {
+      throw new ConfigError(
+        `dedup store unavailable (${(err as Error).message}); fix DEDUP_STORE or its connection`,
+      );
+    }
   }
-  const useBackend = Boolean(backend.publishOnce) && !config.env.DEDUP_STORE;
-  const publisher = new IngressPublisher(
-    backend,
-    config.topic,
-    config.dedupTtlSeconds,
-    useBackend ? null : store,
-  );
+  const publisher = uses.ingress
+    ? new IngressPublisher(backend, config.topic, config.dedupTtlSeconds, ingressUsesBackend ? null : store)
+    : null;
   return { store, publisher };
 }

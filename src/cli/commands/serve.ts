@@ -103,17 +103,18 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
       : loggingRouter(logger)
     : null;
   const backend = await openBackend(config, logger);
-  const dedup = await openDedup(config, backend);
+  const dedup = await openDedup(config, backend, { ingress: withIngress, worker: withWorker });
   const metrics = new Metrics();
 
-  const worker = router
-    ? await buildWorker(config, flags, { backend, markers: dedup.store, metrics, logger }, router)
-    : null;
+  const worker =
+    router && dedup.store
+      ? await buildWorker(config, flags, { backend, markers: dedup.store, metrics, logger }, router)
+      : null;
   let mcp: { handle: ExtraRoute; close(): Promise<void> } | null = null;
   if (flags.mcp && withIngress) mcp = await mountMcp(config, backend, logger);
 
   let server: RunningServer | null = null;
-  if (withIngress) {
+  if (dedup.publisher) {
     const handler = createIngressHandler({
       backend,
       publisher: dedup.publisher,
@@ -140,7 +141,7 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
     await server?.close();
     await worker?.stop(flags.drainMs ?? envInt(config.env.DRAIN_MS, WORKER_DEFAULTS.drainMs, "DRAIN_MS"));
     await mcp?.close();
-    await dedup.store.close();
+    await dedup.store?.close();
     await backend.close();
   });
 }
