@@ -137,10 +137,6 @@ export class Router {
     return matched.sort((a, b) => a.priority - b.priority || a.order - b.order);
   }
 
-  get size(): number {
-    return this.routes.length;
-  }
-
   /** Route names registered, for the start-up log. */
   names(): string[] {
     return [...new Set(this.routes.map((r) => r.name))];

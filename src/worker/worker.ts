@@ -125,11 +125,6 @@ export class Worker {
     await this.running;
   }
 
-  /** Deliveries being handled right now. */
-  get busy(): number {
-    return this.inFlight.size;
-  }
-
   private async run(): Promise<void> {
     const { backend, topic, group, consumer, concurrency, leaseMs } = this.o;
     const iterator = backend
