@@ -59,6 +59,11 @@ function abortHandler(abort: HandlerAbort): void {
   abort.controller?.abort();
 }
 
+type HandlerOutcome = "ok" | "error" | "timeout";
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null)?.then === "function";
+
 class HandlerTimeoutError extends Error {
   constructor(route: string, ms: number) {
     super(`handler for ${route} timed out after ${ms} ms`);
@@ -83,10 +88,16 @@ export class Worker {
   private heartbeat: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
   private stopRequested = false;
-  private requestStop!: () => void;
-  private readonly stopped = new Promise<null>((resolve) => {
-    this.requestStop = () => resolve(null);
-  });
+  /** Wakes run() from whatever it awaits (a free slot, the next delivery), so stop() is seen at once. */
+  private wake: (() => void) | null = null;
+  /** Wakes run() waiting for a free slot. */
+  private slotFreed: (() => void) | null = null;
+  /** Metric children resolved once: label lookups hash their values on every call. */
+  private readonly counted: Record<
+    "acked" | "skipped_processed" | "retried" | "dead_lettered",
+    { inc(): void }
+  >;
+  private readonly handlerTimers = new Map<string, Record<HandlerOutcome, { observe(v: number): void }>>();
 
   constructor(options: WorkerOptions) {
     this.o = {
@@ -97,6 +108,14 @@ export class Worker {
       leaseMs: WORKER_DEFAULTS.leaseMs,
       processedTtlSeconds: WORKER_DEFAULTS.processedTtlSeconds,
       ...options,
+    };
+    const { deliveries } = this.o.metrics;
+    const group = this.o.group;
+    this.counted = {
+      acked: deliveries.labels(group, "acked"),
+      skipped_processed: deliveries.labels(group, "skipped_processed"),
+      retried: deliveries.labels(group, "retried"),
+      dead_lettered: deliveries.labels(group, "dead_lettered"),
     };
   }
 
@@ -112,7 +131,7 @@ export class Worker {
    */
   async stop(drainMs = WORKER_DEFAULTS.drainMs): Promise<void> {
     this.stopRequested = true;
-    this.requestStop();
+    this.wake?.();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, drainMs);
@@ -145,21 +164,35 @@ export class Worker {
     this.heartbeat.unref();
     try {
       while (!this.stopRequested) {
+        // One waiter at a time, woken by a finishing task or by stop(): racing every wait against a
+        // long-lived "stopped" promise would leave a reaction on it per delivery, growing forever.
         if (this.inFlight.size >= concurrency) {
-          await Promise.race([...this.inFlight, this.stopped]);
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+            this.slotFreed = resolve;
+          });
+          this.wake = null;
+          this.slotFreed = null;
           continue;
         }
-        const next = await Promise.race([iterator.next(), this.stopped]);
+        const next = await new Promise<IteratorResult<Delivery> | null>((resolve, reject) => {
+          this.wake = () => resolve(null);
+          iterator.next().then(resolve, reject);
+        });
+        this.wake = null;
         if (next === null || next.done) break;
         const delivery = next.value;
-        const task = this.process(delivery).catch((err) => {
-          this.o.logger.error(
-            { err: errorText(err), id: delivery.message.id },
-            "delivery failed unexpectedly",
-          );
-        });
+        const task: Promise<void> = this.process(delivery).then(
+          () => this.finished(task),
+          (err) => {
+            this.o.logger.error(
+              { err: errorText(err), id: delivery.message.id },
+              "delivery failed unexpectedly",
+            );
+            this.finished(task);
+          },
+        );
         this.inFlight.add(task);
-        void task.finally(() => this.inFlight.delete(task));
       }
     } finally {
       // stop() aborts leasing once its drain is over; only then is what is left handed back. The
@@ -172,28 +205,40 @@ export class Worker {
     }
   }
 
+  private finished(task: Promise<void>): void {
+    this.inFlight.delete(task);
+    this.slotFreed?.();
+  }
+
   private async process(delivery: Delivery): Promise<void> {
-    const { metrics, group, markers } = this.o;
+    const { group, markers } = this.o;
     const envelope = delivery.message;
     const routes = this.o.router.match(envelope);
-    const keys = routes.map((r) => `done:${group}:${envelope.id}:${r.id}`);
-    const already = keys.length > 0 ? await markers.marked(keys) : new Set<string>();
-    const pending = routes.filter((_, i) => !already.has(keys[i]!));
-    if (pending.length === 0) {
+    if (routes.length === 0) {
       await delivery.ack();
-      metrics.deliveries.labels(group, routes.length === 0 ? "acked" : "skipped_processed").inc();
+      this.counted.acked.inc();
       return;
     }
+    const keys = routes.map((r) => `done:${group}:${envelope.id}:${r.id}`);
+    const already = await markers.marked(keys);
     const failures: Failure[] = [];
+    let ran = 0;
     this.holding.add(delivery);
     try {
-      for (const route of pending) {
-        const failure = await this.runRoute(route, delivery);
+      for (let i = 0; i < routes.length; i++) {
+        if (already.has(keys[i]!)) continue;
+        ran++;
+        const failure = await this.runRoute(routes[i]!, delivery);
         if (failure) failures.push(failure);
-        else await markers.mark(`done:${group}:${envelope.id}:${route.id}`, this.o.processedTtlSeconds);
+        else await markers.mark(keys[i]!, this.o.processedTtlSeconds);
       }
     } finally {
       this.holding.delete(delivery);
+    }
+    if (ran === 0) {
+      await delivery.ack();
+      this.counted.skipped_processed.inc();
+      return;
     }
     await this.settle(delivery, failures);
   }
@@ -203,13 +248,13 @@ export class Worker {
     const envelope = delivery.message;
     if (failures.length === 0) {
       await delivery.ack();
-      metrics.deliveries.labels(group, "acked").inc();
+      this.counted.acked.inc();
       return;
     }
     const reason = failures.map((f) => `${f.route}: ${f.error}`).join("; ");
     if (delivery.attempt >= this.o.maxAttempts) {
       await delivery.deadLetter(reason);
-      metrics.deliveries.labels(group, "dead_lettered").inc();
+      this.counted.dead_lettered.inc();
       metrics.deadLetters.labels(group).inc();
       logger.error(
         { id: envelope.id, attempt: delivery.attempt, reason },
@@ -220,7 +265,7 @@ export class Worker {
     const lockWait = Math.max(0, ...failures.map((f) => f.retryInMs ?? 0));
     const delay = Math.max(lockWait, backoffDelay(delivery.attempt, this.o.backoff));
     await delivery.retry(delay, reason);
-    metrics.deliveries.labels(group, "retried").inc();
+    this.counted.retried.inc();
     metrics.retries.labels(group).inc();
     logger.warn(
       { id: envelope.id, attempt: delivery.attempt, retry_in_ms: delay, reason },
@@ -251,8 +296,22 @@ export class Worker {
     return this.invoke(route, delivery);
   }
 
+  private handlerTimer(route: string): Record<HandlerOutcome, { observe(v: number): void }> {
+    let timers = this.handlerTimers.get(route);
+    if (!timers) {
+      const h = this.o.metrics.handlerSeconds;
+      timers = {
+        ok: h.labels(route, "ok"),
+        error: h.labels(route, "error"),
+        timeout: h.labels(route, "timeout"),
+      };
+      this.handlerTimers.set(route, timers);
+    }
+    return timers;
+  }
+
   private async invoke(route: Route, delivery: Delivery): Promise<Failure | null> {
-    const { metrics, logger } = this.o;
+    const { logger } = this.o;
     const envelope = delivery.message;
     const timeoutMs = route.timeoutMs ?? this.o.handlerTimeoutMs;
     // The abort signal is made on first use: most handlers never look, and an AbortController is
@@ -283,22 +342,25 @@ export class Worker {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        Promise.resolve().then(() =>
-          (route.handler as (p: unknown, c: HandlerContext) => unknown)(payloadOf(envelope), context),
-        ),
-        new Promise((_, reject) => {
+      const result = (route.handler as (p: unknown, c: HandlerContext) => unknown)(
+        payloadOf(envelope),
+        context,
+      );
+      // A synchronous handler is done already: no timer, no extra promise.
+      if (isThenable(result)) {
+        await new Promise((resolve, reject) => {
           timer = setTimeout(() => {
             abortHandler(abort);
             reject(new HandlerTimeoutError(route.name, timeoutMs));
           }, timeoutMs);
-        }),
-      ]);
-      metrics.handlerSeconds.labels(route.name, "ok").observe((performance.now() - started) / 1000);
+          result.then(resolve, reject);
+        });
+      }
+      this.handlerTimer(route.name).ok.observe((performance.now() - started) / 1000);
       return null;
     } catch (err) {
       const outcome = err instanceof HandlerTimeoutError ? "timeout" : "error";
-      metrics.handlerSeconds.labels(route.name, outcome).observe((performance.now() - started) / 1000);
+      this.handlerTimer(route.name)[outcome].observe((performance.now() - started) / 1000);
       return { route: route.name, error: errorText(err) };
     } finally {
       clearTimeout(timer);

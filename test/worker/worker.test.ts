@@ -1,5 +1,8 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryDedupStore } from "../../src/dedup/memory.js";
+import type { DedupStore } from "../../src/dedup/types.js";
 import type { HandlerContext } from "../../src/handlers/context.js";
 import { Router } from "../../src/handlers/router.js";
 import { silentLogger } from "../../src/observability/logger.js";
@@ -210,6 +213,42 @@ describe("Worker", () => {
       new Router().appMention(() => void redelivered++),
     );
     await until(() => redelivered === 1, 2000);
+  });
+
+  it("keeps nothing of a settled delivery: the heap stays flat over 40,000 deliveries", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    // Markers that keep nothing, so whatever the heap keeps is the worker's (and the queue's).
+    const forgetful: DedupStore = {
+      name: "forgetful",
+      claim: async () => "claimed",
+      confirm: async () => {},
+      release: async () => {},
+      mark: async () => {},
+      marked: async () => new Set(),
+      close: async () => {},
+    };
+    const queue = new MemoryQueue();
+    let handled = 0;
+    startWorker(
+      queue,
+      new Router().appMention(() => {
+        handled++;
+      }),
+      { markers: forgetful, concurrency: 64 },
+    );
+    const heapAfter = async (count: number) => {
+      const target = handled + count;
+      for (let i = 0; i < count; i++) await queue.publish(TOPIC, sampleEnvelope());
+      await until(() => handled === target, 30_000);
+      await sleep(20);
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    const warm = await heapAfter(5_000);
+    const later = await heapAfter(40_000);
+    // A kilobyte kept per delivery would be 40 MB here.
+    expect(later - warm).toBeLessThan(8 * 1024 * 1024);
   });
 });
 
