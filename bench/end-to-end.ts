@@ -1,12 +1,16 @@
 import { Redis } from "ioredis";
-import { resolveDedupStore } from "../src/dedup/registry.js";
-import { Router } from "../src/handlers/router.js";
-import { silentLogger } from "../src/observability/logger.js";
-import { Metrics } from "../src/observability/metrics.js";
-import { resolveBackend } from "../src/queue/registry.js";
 import type { Env } from "../src/queue/types.js";
-import { sampleEnvelope } from "../src/testing/envelopes.js";
-import { Worker } from "../src/worker/worker.js";
+
+// The built code, as users run it: tsx would wrap every function in helpers of its own.
+const built = <T>(path: string): Promise<T> => import(new URL(`../dist/${path}`, import.meta.url).href);
+const { resolveDedupStore } = await built<typeof import("../src/dedup/registry.js")>("dedup/registry.js");
+const { Router } = await built<typeof import("../src/handlers/router.js")>("handlers/router.js");
+const { silentLogger } =
+  await built<typeof import("../src/observability/logger.js")>("observability/logger.js");
+const { Metrics } = await built<typeof import("../src/observability/metrics.js")>("observability/metrics.js");
+const { resolveBackend } = await built<typeof import("../src/queue/registry.js")>("queue/registry.js");
+const { sampleEnvelope } = await built<typeof import("../src/testing/envelopes.js")>("testing/envelopes.js");
+const { Worker } = await built<typeof import("../src/worker/worker.js")>("worker/worker.js");
 
 /**
  * Published to handler done: publishes `count` envelopes (64 at a time) while a Worker with a no-op

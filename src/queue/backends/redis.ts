@@ -125,16 +125,9 @@ export class RedisQueue implements QueueBackend {
 
   consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery> {
     if (this.isClosed) return (async function* () {})();
-    const consumer = new RedisConsumer(this.context, topic, options);
+    const consumer = new RedisConsumer(this.context, topic, options, () => this.consumers.delete(consumer));
     this.consumers.add(consumer);
-    const self = this;
-    return (async function* () {
-      try {
-        yield* consumer.run();
-      } finally {
-        self.consumers.delete(consumer);
-      }
-    })();
+    return consumer.run();
   }
 
   private async ensureGroup(stream: string, group: string): Promise<void> {

@@ -1,12 +1,12 @@
 import type { Redis } from "ioredis";
 import type { Envelope } from "../../../envelope/envelope.js";
 import type { Logger } from "../../../observability/logger.js";
-import { SettleOnce } from "../../settle-once.js";
 import type { ConsumeOptions, Delivery } from "../../types.js";
 import { Wakeup } from "../../wakeup.js";
 import type { AckBatcher } from "./ack-batcher.js";
 import type { RedisKeys } from "./config.js";
 import type { ConsumerNames } from "./consumer-name.js";
+import { type DeliveryOwner, type Leased, RedisDelivery } from "./delivery.js";
 import { fieldMap, parseEnvelope, readReplyEntries, type StreamEntry } from "./entries.js";
 import type { QueueScripts } from "./scripts.js";
 
@@ -26,14 +26,6 @@ export interface ConsumerContext {
   forgetGroup(stream: string, group: string): void;
 }
 
-interface Leased {
-  id: string;
-  fields: string[];
-  /** The group's delivery count for the entry when we got it: part of the ownership check. */
-  count: number;
-  readAt: number;
-}
-
 export const DEFAULT_LEASE_MS = 30_000;
 /** Most entries one read or claim takes when the caller sets no prefetch. */
 const DEFAULT_BATCH = 32;
@@ -48,7 +40,7 @@ const sleep = (ms: number, signal: AbortSignal) => new Wakeup().sleep(ms, signal
  * work: its own pending entries first (a restart picks up where it stopped), then due retries,
  * expired leases of other consumers (XAUTOCLAIM), then new entries (XREADGROUP >).
  */
-export class RedisConsumer {
+export class RedisConsumer implements DeliveryOwner {
   private readonly controller = new AbortController();
   private readonly settled = new Wakeup();
   private readonly stream: string;
@@ -64,7 +56,7 @@ export class RedisConsumer {
   private releaseName: (() => Promise<void>) | null = null;
   private blocking: Redis | null = null;
   private buffer: Leased[] = [];
-  private readonly held = new Map<string, SettleOnce>();
+  private readonly held = new Map<string, RedisDelivery>();
   private nextPromote = 0;
   private nextReclaim = 0;
   private nextCleanup = 0;
@@ -73,8 +65,10 @@ export class RedisConsumer {
 
   constructor(
     private readonly ctx: ConsumerContext,
-    private readonly topic: string,
+    readonly topic: string,
     private readonly options: ConsumeOptions,
+    /** Called once run() has finished. */
+    private readonly onFinished: () => void = () => {},
   ) {
     this.stream = ctx.keys.stream(topic);
     this.delayed = ctx.keys.delayed(topic, options.group);
@@ -103,7 +97,8 @@ export class RedisConsumer {
         try {
           const leased = this.buffer.shift();
           if (leased) {
-            const delivery = await this.prepare(leased);
+            const prepared = this.prepare(leased);
+            const delivery = prepared instanceof Promise ? await prepared : prepared;
             if (delivery && !signal.aborted) yield delivery;
             continue;
           }
@@ -145,6 +140,7 @@ export class RedisConsumer {
       }
     } finally {
       await this.stop();
+      this.onFinished();
     }
   }
 
@@ -153,7 +149,7 @@ export class RedisConsumer {
     this.stopping ??= (async () => {
       this.controller.abort();
       // Like the memory backend: a delivery handed back is no longer this consumer's to settle.
-      for (const once of this.held.values()) await once.run(() => {});
+      for (const delivery of this.held.values()) delivery.abandon();
       this.held.clear();
       this.buffer = [];
       this.blocking?.disconnect();
@@ -300,7 +296,7 @@ export class RedisConsumer {
   }
 
   /** A leased entry as a Delivery; null when it is not for us (another group's retry, malformed, stolen). */
-  private async prepare(leased: Leased): Promise<Delivery | null> {
+  private prepare(leased: Leased): Delivery | null | Promise<Delivery | null> {
     const f = fieldMap(leased.fields);
     if (f.group && f.group !== this.group) {
       // A retry or replay addressed to another group: this group already had the message.
@@ -308,85 +304,79 @@ export class RedisConsumer {
       return null;
     }
     const envelope = parseEnvelope(f.envelope);
-    if (typeof envelope === "string") {
-      const raw = f.envelope ?? JSON.stringify(f);
-      await this.ctx.scripts.deadLetter(
-        this.stream,
-        this.ctx.keys.deadLetters(this.topic),
-        ...this.ownership(leased),
-        raw,
-        f.id ?? "",
-        `malformed stream entry: ${envelope}`,
-        leased.count,
-        this.topic,
-      );
-      return null;
-    }
+    if (typeof envelope === "string") return this.deadLetterMalformed(leased, f, envelope);
     // Waited in the buffer a while: make sure the lease is still ours and fresh before handing it out.
     if (Date.now() - leased.readAt > this.leaseMs / 3) {
-      const kept = await this.ctx.scripts.extend(this.stream, ...this.ownership(leased));
-      if (kept !== 1) return null;
+      return this.ctx.scripts
+        .extend(this.stream, ...this.ownership(leased))
+        .then((kept) => (kept === 1 ? this.delivery(leased, envelope, f) : null));
     }
-    return this.delivery(leased, envelope, (Number(f.attempt) || 0) + leased.count, f.envelope!);
+    return this.delivery(leased, envelope, f);
+  }
+
+  private async deadLetterMalformed(leased: Leased, f: Record<string, string>, why: string): Promise<null> {
+    await this.ctx.scripts.deadLetter(
+      this.stream,
+      this.ctx.keys.deadLetters(this.topic),
+      ...this.ownership(leased),
+      f.envelope ?? JSON.stringify(f),
+      f.id ?? "",
+      `malformed stream entry: ${why}`,
+      leased.count,
+      this.topic,
+    );
+    return null;
   }
 
   private ownership(leased: Leased): [string, string, string, number] {
     return [this.group, this.name!, leased.id, leased.count];
   }
 
-  private delivery(leased: Leased, message: Envelope, attempt: number, raw: string): Delivery {
-    const once = new SettleOnce();
-    const { id } = leased;
-    this.held.set(id, once);
-    const forget = () => {
-      if (this.held.get(id) === once) this.held.delete(id);
-      this.settled.notify();
-    };
-    const { scripts, keys, acks } = this.ctx;
-    return {
-      id,
-      topic: this.topic,
-      message,
-      attempt,
-      ack: () =>
-        once.run(async () => {
-          forget();
-          await acks.ack(this.stream, this.group, id);
-        }),
-      retry: (delayMs, error) =>
-        once.run(async () => {
-          forget();
-          const delay = Math.max(0, Math.round(delayMs));
-          await scripts.retry(
-            this.stream,
-            this.delayed,
-            ...this.ownership(leased),
-            delay,
-            attempt,
-            raw,
-            message.id,
-            error ?? "",
-          );
-          if (delay > 0) this.nextPromote = Math.min(this.nextPromote, Date.now() + delay);
-        }),
-      deadLetter: (reason) =>
-        once.run(async () => {
-          forget();
-          await scripts.deadLetter(
-            this.stream,
-            keys.deadLetters(this.topic),
-            ...this.ownership(leased),
-            raw,
-            message.id,
-            reason,
-            attempt,
-            this.topic,
-          );
-        }),
-      extend: async () => {
-        if (once.isSettled) return;
-        await scripts.extend(this.stream, ...this.ownership(leased));
-      },
-    };
+  private delivery(leased: Leased, message: Envelope, f: Record<string, string>): Delivery {
+    const attempt = (Number(f.attempt) || 0) + leased.count;
+    const delivery = new RedisDelivery(this, leased, message, attempt, f.envelope!);
+    this.held.set(leased.id, delivery);
+    return delivery;
+  }
+
+  release(delivery: RedisDelivery): void {
+    if (this.held.get(delivery.id) === delivery) this.held.delete(delivery.id);
+    this.settled.notify();
+  }
+
+  ackEntry(delivery: RedisDelivery): Promise<void> {
+    return this.ctx.acks.ack(this.stream, this.group, delivery.id);
+  }
+
+  async retryEntry(delivery: RedisDelivery, delayMs: number, error: string): Promise<void> {
+    const delay = Math.max(0, Math.round(delayMs));
+    await this.ctx.scripts.retry(
+      this.stream,
+      this.delayed,
+      ...this.ownership(delivery.leased),
+      delay,
+      delivery.attempt,
+      delivery.raw,
+      delivery.message.id,
+      error,
+    );
+    if (delay > 0) this.nextPromote = Math.min(this.nextPromote, Date.now() + delay);
+  }
+
+  async deadLetterEntry(delivery: RedisDelivery, reason: string): Promise<void> {
+    await this.ctx.scripts.deadLetter(
+      this.stream,
+      this.ctx.keys.deadLetters(this.topic),
+      ...this.ownership(delivery.leased),
+      delivery.raw,
+      delivery.message.id,
+      reason,
+      delivery.attempt,
+      this.topic,
+    );
+  }
+
+  async extendEntry(delivery: RedisDelivery): Promise<void> {
+    await this.ctx.scripts.extend(this.stream, ...this.ownership(delivery.leased));
   }
 }
