@@ -19,6 +19,8 @@ export function freePort(): Promise<number> {
 
 export interface Target {
   url: string;
+  /** The server's process id, to read its CPU time. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ async function startProcess(args: string[], env: Record<string, string>): Promis
   });
   return {
     url,
+    pid: proc.pid!,
     stop: () =>
       new Promise((res) => {
         if (proc.exitCode !== null) return res();

@@ -1,4 +1,4 @@
-// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --events 30000 --connections 32 --e2e-events 20000]
+// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,23 +7,27 @@ import { tcpReachable } from "../test/helpers/services.js";
 import { rawRedisLoop, slacklineEndToEnd } from "./end-to-end.js";
 import { drive, type LoadResult, makeEvents } from "./load.js";
 import { startBare, startGateway, type Target } from "./processes.js";
+import { benchPrefix, dropKeys } from "./redis-keys.js";
 
 const { values } = parseArgs({
   options: {
     only: { type: "string", default: "memory,sqlite,redis,nats,rabbitmq" },
-    events: { type: "string", default: "30000" },
+    rounds: { type: "string", default: "3" },
+    events: { type: "string", default: "20000" },
     connections: { type: "string", default: "32" },
     "e2e-events": { type: "string", default: "20000" },
     "e2e-concurrency": { type: "string", default: "64" },
   },
 });
 const only = new Set(values.only.split(","));
+const ROUNDS = Math.max(1, Number(values.rounds));
 const EVENTS = Number(values.events);
 const CONNECTIONS = Number(values.connections);
 const E2E_EVENTS = Number(values["e2e-events"]);
 const E2E_CONCURRENCY = Number(values["e2e-concurrency"]);
 const SECRET = "bench-signing-secret";
 const WARMUP = 3000;
+const BACKENDS = ["memory", "sqlite", "redis", "nats", "rabbitmq"];
 
 const SERVICES: Record<string, { port: number; env: Record<string, string> }> = {
   redis: { port: 6379, env: { REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" } },
@@ -39,70 +43,106 @@ async function available(backend: string): Promise<boolean> {
   return ok;
 }
 
-async function measure(name: string, start: () => Promise<Target>, bodies: string[], warmup: string[]) {
+async function measure(
+  start: () => Promise<Target>,
+  bodies: string[],
+  warmup: string[],
+): Promise<LoadResult> {
   const target = await start();
   try {
     await drive(target.url, SECRET, warmup, CONNECTIONS);
-    const result = await drive(target.url, SECRET, bodies, CONNECTIONS);
-    return { name, result };
+    return await drive(target.url, SECRET, bodies, CONNECTIONS);
   } finally {
     await target.stop();
   }
 }
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);
+const range = (xs: number[]) =>
+  xs.length > 1 ? `${Math.round(Math.min(...xs))}-${Math.round(Math.max(...xs))}` : "";
+
+/** Rounds interleave the targets, so a slow spell of the shared machine hits all of them alike. */
+async function ingress(targets: string[]) {
+  const bodies = makeEvents(EVENTS);
+  const warmup = makeEvents(WARMUP);
+  const runs = new Map<string, LoadResult[]>(["bare", ...targets].map((t) => [t, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const name of runs.keys()) {
+      const start = name === "bare" ? startBare : () => startGateway(name, SECRET, SERVICES[name]?.env ?? {});
+      const result = await measure(start, bodies, warmup);
+      runs.get(name)!.push(result);
+      console.log(`  round ${round} ${name.padEnd(8)} ${fmt(result.eventsPerSecond)} events/s`);
+    }
+  }
+  const bare = median(runs.get("bare")!.map((r) => r.eventsPerSecond));
+  console.log(`\nIngress (HTTP, verify + dedup + durable publish + 200), median of ${ROUNDS} rounds`);
+  console.log("target            events/s   p50 ms   p99 ms  non-2xx   ratio to bare   range of rounds");
+  for (const [name, results] of runs) {
+    const rates = results.map((r) => r.eventsPerSecond);
+    const rate = median(rates);
+    const failures = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
+    const label = name === "bare" ? "bare node:http" : `gateway ${name}`;
+    console.log(
+      `${label.padEnd(16)} ${fmt(rate)} ${fmt(median(results.map((r) => r.p50)), 2)} ${fmt(median(results.map((r) => r.p99)), 2)} ${fmt(failures)}   ${(rate / bare).toFixed(2).padStart(13)}   ${range(rates)}`,
+    );
+  }
+}
+
+async function endToEnd(backends: string[]) {
+  console.log(
+    `\nEnd to end (publish -> worker -> no-op handler -> ack), ${E2E_EVENTS} events, worker concurrency ${E2E_CONCURRENCY}, median of ${ROUNDS} rounds`,
+  );
+  const redisUrl = SERVICES.redis!.env.REDIS_URL!;
+  const withRaw = backends.includes("redis");
+  const runs = new Map<string, number[]>([...(withRaw ? ["raw"] : []), ...backends].map((b) => [b, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const name of runs.keys()) {
+      const prefix = benchPrefix();
+      const rate =
+        name === "raw"
+          ? await rawRedisLoop(redisUrl, E2E_EVENTS)
+          : await slacklineEndToEnd(
+              {
+                ...process.env,
+                QUEUE_BACKEND: name,
+                SLACKLINE_DATA_DIR: mkdtempSync(join(tmpdir(), "slackline-bench-e2e-")),
+                REDIS_KEY_PREFIX: prefix,
+                ...(SERVICES[name]?.env ?? {}),
+              },
+              E2E_EVENTS,
+              E2E_CONCURRENCY,
+            );
+      if (name === "redis") await dropKeys(redisUrl, prefix);
+      runs.get(name)!.push(rate);
+      console.log(`  round ${round} ${name.padEnd(8)} ${fmt(rate)} events/s`);
+    }
+  }
+  const raw = withRaw ? median(runs.get("raw")!) : null;
+  console.log(
+    "\nsystem                                                        events/s   ratio   range of rounds",
+  );
+  for (const [name, rates] of runs) {
+    const label =
+      name === "raw" ? "raw Redis loop (XADD pipelined, XREADGROUP COUNT 100, XACK)" : `slackline ${name}`;
+    const ratio = raw && (name === "raw" || name === "redis") ? (median(rates) / raw).toFixed(2) : "";
+    console.log(`${label.padEnd(60)} ${fmt(median(rates))}   ${ratio.padStart(5)}   ${range(rates)}`);
+  }
+}
 
 async function main() {
   console.log(
-    `Slackline benchmark: ${EVENTS} unique signed Events API requests per target (after ${WARMUP} warm-up), ` +
-      `${CONNECTIONS} connections, loopback, Node ${process.version}`,
+    `Slackline benchmark: ${EVENTS} unique signed Events API requests per run (after ${WARMUP} warm-up), ` +
+      `${CONNECTIONS} connections, loopback, ${ROUNDS} rounds, Node ${process.version}`,
   );
-  const bodies = makeEvents(EVENTS);
-  const warmup = makeEvents(WARMUP);
-  const rows: Array<{ name: string; result: LoadResult }> = [];
-  rows.push(await measure("bare node:http", startBare, bodies, warmup));
-  for (const backend of ["memory", "sqlite", "redis", "nats", "rabbitmq"]) {
-    if (!only.has(backend) || !(await available(backend))) continue;
-    const env = SERVICES[backend]?.env ?? {};
-    rows.push(await measure(`gateway ${backend}`, () => startGateway(backend, SECRET, env), bodies, warmup));
-  }
-  // The baseline is measured again after the gateways: on a shared machine it drifts, and the ratio
-  // uses the better of the two runs so the gateways are never flattered by a slow baseline.
-  rows.push(await measure("bare node:http (again)", startBare, bodies, warmup));
-  const bare = Math.max(rows[0]!.result.eventsPerSecond, rows[rows.length - 1]!.result.eventsPerSecond);
-  console.log("\nIngress (HTTP, verify + dedup + durable publish + 200)");
-  console.log(
-    "target                  events/s   p50 ms   p99 ms  non-2xx   ratio to bare (the better bare run)",
-  );
-  for (const { name, result } of rows) {
-    console.log(
-      `${name.padEnd(22)} ${fmt(result.eventsPerSecond)} ${fmt(result.p50, 2)} ${fmt(result.p99, 2)} ${fmt(result.non2xx + result.errors)}   ${(result.eventsPerSecond / bare).toFixed(2)}`,
-    );
-  }
-
-  console.log(
-    `\nEnd to end (publish -> worker -> no-op handler -> ack), ${E2E_EVENTS} events, worker concurrency ${E2E_CONCURRENCY}`,
-  );
-  let rawRedis: number | null = null;
-  if (only.has("redis") && (await available("redis"))) {
-    rawRedis = await rawRedisLoop(SERVICES.redis!.env.REDIS_URL!, E2E_EVENTS);
-    console.log(
-      `raw Redis loop (XADD pipelined, XREADGROUP COUNT 100, XACK) ${fmt(rawRedis)} events/s   baseline`,
-    );
-  }
-  for (const backend of ["memory", "sqlite", "redis", "nats", "rabbitmq"]) {
-    if (!only.has(backend) || !(await available(backend))) continue;
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      QUEUE_BACKEND: backend,
-      SLACKLINE_DATA_DIR: mkdtempSync(join(tmpdir(), "slackline-bench-e2e-")),
-      ...(SERVICES[backend]?.env ?? {}),
-    };
-    const rate = await slacklineEndToEnd(env, E2E_EVENTS, E2E_CONCURRENCY);
-    const ratio =
-      backend === "redis" && rawRedis ? `   ratio to raw Redis loop ${(rate / rawRedis).toFixed(2)}` : "";
-    console.log(`slackline ${backend.padEnd(10)} ${fmt(rate)} events/s${ratio}`);
-  }
+  const backends: string[] = [];
+  for (const b of BACKENDS) if (only.has(b) && (await available(b))) backends.push(b);
+  await ingress(backends);
+  if (E2E_EVENTS > 0) await endToEnd(backends);
 }
 
 await main();

@@ -2,7 +2,7 @@
 export { type Config, ConfigError, loadEnv, readConfig } from "./config/config.js";
 export { type ClaimResult, DEFAULT_DEDUP_TTL_SECONDS, type DedupStore } from "./dedup/types.js";
 export type { Envelope, EnvelopeKind } from "./envelope/envelope.js";
-export { isEnvelope } from "./envelope/envelope.js";
+export { envelopeJson, isEnvelope } from "./envelope/envelope.js";
 export type { Handler, HandlerContext } from "./handlers/context.js";
 export { loadHandlers } from "./handlers/load.js";
 export type {

@@ -44,9 +44,10 @@ export class IngressPublisher {
     return attempt;
   }
 
-  private async publishOnce(envelope: Envelope): Promise<PublishOutcome> {
-    const id = await this.backend.publishOnce!(this.topic, envelope, this.dedupTtlSeconds);
-    return id === null ? "duplicate" : "published";
+  private publishOnce(envelope: Envelope): Promise<PublishOutcome> {
+    return this.backend.publishOnce!(this.topic, envelope, this.dedupTtlSeconds).then((id) =>
+      id === null ? "duplicate" : "published",
+    );
   }
 
   private async claimAndPublish(envelope: Envelope, dedup: DedupStore): Promise<PublishOutcome> {

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { Envelope } from "../envelope/envelope.js";
+import { type Envelope, envelopeAroundRawBody } from "../envelope/envelope.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics, RejectReason } from "../observability/metrics.js";
 import type { QueueBackend } from "../queue/types.js";
-import { bodyFormat, type ParsedRequest, parseSlackBody } from "./parse.js";
-import type { IngressPublisher } from "./publisher.js";
+import { type BodyFormat, bodyFormat, type ParsedRequest, parseSlackBody } from "./parse.js";
+import type { IngressPublisher, PublishOutcome } from "./publisher.js";
 import { checkSlackSignature } from "./signature.js";
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -112,45 +112,54 @@ export function createIngressHandler(
     unwarned = 0;
   };
 
-  const deliver = async (
+  const published =
+    (res: ServerResponse, started: number, envelope: Envelope) => (outcome: PublishOutcome) => {
+      (outcome === "published" ? accepted : duplicate).inc();
+      ack(res, started);
+      if (logger.isLevelEnabled("debug"))
+        logger.debug({ id: envelope.id, kind: envelope.kind, outcome }, "slack request");
+    };
+
+  const failed = (res: ServerResponse, started: number, id: string) => (err: unknown) => {
+    metrics.publishFailures.inc();
+    unavailable.inc();
+    warnPublishFailed(id, err);
+    res.writeHead(503, { "retry-after": retryAfter, "content-type": "text/plain; charset=utf-8" });
+    res.end("queue unavailable\n");
+    ackSeconds.observe((performance.now() - started) / 1000);
+  };
+
+  const deliver = (
     res: ServerResponse,
     parsed: Extract<ParsedRequest, { type: "delivery" }>,
     req: IncomingMessage,
     started: number,
+    text: string,
+    format: BodyFormat,
   ) => {
     const retryNum = req.headers["x-slack-retry-num"];
     const retryReason = req.headers["x-slack-retry-reason"];
-    const envelope: Envelope = {
-      v: 1,
+    const meta = {
       id: parsed.id,
       kind: parsed.kind,
       received_at: Date.now(),
       retry_num: typeof retryNum === "string" ? Number.parseInt(retryNum, 10) || 0 : 0,
       retry_reason: typeof retryReason === "string" ? retryReason : null,
       team_id: parsed.teamId,
-      body: parsed.body,
     };
-    try {
-      const outcome = await publisher.publish(envelope);
-      (outcome === "published" ? accepted : duplicate).inc();
-      ack(res, started);
-      if (logger.isLevelEnabled("debug"))
-        logger.debug({ id: envelope.id, kind: envelope.kind, outcome }, "slack request");
-    } catch (err) {
-      metrics.publishFailures.inc();
-      unavailable.inc();
-      warnPublishFailed(envelope.id, err);
-      res.writeHead(503, { "retry-after": retryAfter, "content-type": "text/plain; charset=utf-8" });
-      res.end("queue unavailable\n");
-      ackSeconds.observe((performance.now() - started) / 1000);
-    }
+    // A JSON body is stored as it came; a form body becomes JSON here.
+    const envelope: Envelope =
+      format === "json"
+        ? envelopeAroundRawBody(meta, parsed.body, text)
+        : { v: 1, ...meta, body: parsed.body };
+    publisher.publish(envelope).then(published(res, started, envelope), failed(res, started, envelope.id));
   };
 
   const onBody = (
     req: IncomingMessage,
     res: ServerResponse,
     raw: Buffer,
-    format: "json" | "form",
+    format: BodyFormat,
     started: number,
   ) => {
     const failure = checkSlackSignature(signingSecrets, {
@@ -159,7 +168,8 @@ export function createIngressHandler(
       body: raw,
     });
     if (failure) return reject(res, `signature_${failure}`, "invalid or missing Slack signature");
-    const parsed = parseSlackBody(format, raw.toString("utf8"));
+    const text = raw.toString("utf8");
+    const parsed = parseSlackBody(format, text);
     switch (parsed.type) {
       case "malformed":
         return reject(res, "malformed", `malformed body: ${parsed.reason}`);
@@ -170,7 +180,7 @@ export function createIngressHandler(
         metrics.requests.labels("ssl_check", "").inc();
         return respond(res, 200);
       case "delivery":
-        return void deliver(res, parsed, req, started);
+        return deliver(res, parsed, req, started, text, format);
     }
   };
 

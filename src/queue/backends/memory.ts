@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import type { Envelope } from "../../envelope/envelope.js";
+import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import { SettleOnce } from "../settle-once.js";
 import {
   type ConsumeOptions,
@@ -96,7 +96,7 @@ export class MemoryQueue implements QueueBackend {
 
   async publish(topicName: string, message: Envelope): Promise<string> {
     if (this.closed) throw new QueueClosedError(this.name);
-    return String(this.append(this.topic(topicName), JSON.stringify(message), null));
+    return String(this.append(this.topic(topicName), envelopeJson(message), null));
   }
 
   /** Adds a message for every group (group null) or for one group only (a replayed dead letter). */

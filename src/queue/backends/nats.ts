@@ -6,7 +6,7 @@ import {
   jetstream,
   jetstreamManager,
 } from "@nats-io/jetstream";
-import type { Envelope } from "../../envelope/envelope.js";
+import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import { SettleOnce } from "../settle-once.js";
 import {
   type ConsumeOptions,
@@ -111,7 +111,7 @@ export class NatsQueue implements QueueBackend {
     this.usable();
     const names = this.topicNames(topic);
     await this.resources.topicStream(names, windowSeconds);
-    return this.js.publish(names.subject, JSON.stringify(message), {
+    return this.js.publish(names.subject, envelopeJson(message), {
       msgID: message.id,
       timeout: this.options.publishTimeoutMs,
     });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Envelope } from "../../envelope/envelope.js";
+import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import {
   type ConsumeOptions,
   type DeadLetter,
@@ -82,7 +82,7 @@ export class RabbitQueue implements QueueBackend {
       await this.link.publish(
         topicNames(topic).exchange,
         topic,
-        Buffer.from(JSON.stringify(message)),
+        Buffer.from(envelopeJson(message)),
         {
           messageId: id,
           contentType: "application/json",

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { Envelope } from "../../envelope/envelope.js";
+import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import { type Logger, silentLogger } from "../../observability/logger.js";
 import {
   type ConsumeOptions,
@@ -24,6 +24,7 @@ import {
 import { type ConsumerContext, RedisConsumer } from "./redis/consumer.js";
 import { ConsumerNames } from "./redis/consumer-name.js";
 import { type StreamEntry, toDeadLetter } from "./redis/entries.js";
+import { PublishBatcher } from "./redis/publish-batch.js";
 import { type QueueScripts, queueScripts } from "./redis/scripts.js";
 
 export interface RedisQueueOptions extends Partial<RedisConfig> {
@@ -47,6 +48,7 @@ export class RedisQueue implements QueueBackend {
   readonly client: Redis;
   private readonly scripts: QueueScripts;
   private readonly acks: AckBatcher;
+  private readonly batches: PublishBatcher;
   private readonly logger: Logger;
   private readonly consumers = new Set<RedisConsumer>();
   private readonly groups = new Set<string>();
@@ -63,6 +65,7 @@ export class RedisQueue implements QueueBackend {
     this.client = commandClient(this.config.url, { ...connectOptions, connectionName: "slackline" });
     this.scripts = queueScripts(this.client);
     this.acks = new AckBatcher(this.client);
+    this.batches = new PublishBatcher(this.scripts);
     this.context = {
       client: this.client,
       scripts: this.scripts,
@@ -97,28 +100,20 @@ export class RedisQueue implements QueueBackend {
 
   async publish(topic: string, message: Envelope): Promise<string> {
     if (this.isClosed) throw new QueueClosedError(this.name);
-    const id = await this.client.xadd(
-      this.keys.stream(topic),
-      "*",
-      "envelope",
-      JSON.stringify(message),
-      "id",
-      message.id,
-    );
+    const id = await this.batches.publish(this.keys.stream(topic), envelopeJson(message), message.id);
     this.published(topic);
-    return id as string;
+    return id;
   }
 
   /** Dedup key check (shared with RedisDedupStore), XADD and the key's SET, in one script. */
   async publishOnce(topic: string, message: Envelope, dedupTtlSeconds: number): Promise<string | null> {
     if (this.isClosed) throw new QueueClosedError(this.name);
-    const id = await this.scripts.publishOnce(
-      this.keys.dedup(message.id),
-      this.keys.stream(topic),
-      Math.max(1, Math.round(dedupTtlSeconds * 1000)),
-      JSON.stringify(message),
-      message.id,
-    );
+    const id = await this.batches.publishOnce(this.keys.stream(topic), {
+      dedupKey: this.keys.dedup(message.id),
+      ttlMs: Math.max(1, Math.round(dedupTtlSeconds * 1000)),
+      json: envelopeJson(message),
+      id: message.id,
+    });
     if (id !== null) this.published(topic);
     return id;
   }
@@ -248,6 +243,7 @@ export class RedisQueue implements QueueBackend {
 
   close(): Promise<void> {
     this.closed ??= (async () => {
+      this.batches.flush();
       await Promise.all([...this.consumers].map((c) => c.stop()));
       await this.acks.drain();
       await Promise.all([...this.trims.values()].map((t) => t.running));

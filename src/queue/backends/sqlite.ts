@@ -17,7 +17,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { Envelope } from "../../envelope/envelope.js";
+import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import { type Logger, silentLogger } from "../../observability/logger.js";
 import { SettleOnce } from "../settle-once.js";
 import { TurnBatcher } from "../turn-batcher.js";
@@ -243,7 +243,7 @@ export class SqliteQueue implements QueueBackend {
     if (this.closing.signal.aborted) return Promise.reject(new QueueClosedError(this.name));
     let body: string;
     try {
-      body = JSON.stringify(message);
+      body = envelopeJson(message);
     } catch (err) {
       return Promise.reject(err);
     }

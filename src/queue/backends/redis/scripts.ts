@@ -32,20 +32,47 @@ end
 `;
 
 /**
- * KEYS: dedup key, stream. ARGV: ttl ms, envelope JSON, message id. Returns the entry id, or nil for
- * a duplicate. A script is not rolled back when a command fails midway (out of memory), so the
- * XADD comes first: a failure can at worst leave a published message without its dedup key (a
- * duplicate later), never a dedup key without its message (an event lost).
+ * KEYS: stream. ARGV: envelope JSON, message id, repeated. Every publish of one event-loop turn in one
+ * call. Returns one result per message: its entry id, or "ERR <why>" when its XADD failed (the
+ * others stand; each message is answered for on its own).
  */
-const PUBLISH_ONCE = `
-local state = redis.call('GET', KEYS[1])
-if state == 'pending' then
-  return redis.error_reply('INFLIGHT another gateway is publishing ' .. ARGV[3])
+const PUBLISH_MANY = `
+local out = {}
+for i = 1, #ARGV, 2 do
+  local id = redis.pcall('XADD', KEYS[1], '*', 'envelope', ARGV[i], 'id', ARGV[i + 1])
+  if type(id) == 'table' then out[#out + 1] = 'ERR ' .. tostring(id.err) else out[#out + 1] = id end
 end
-if state then return false end
-local id = redis.call('XADD', KEYS[2], '*', 'envelope', ARGV[2], 'id', ARGV[3])
-redis.call('SET', KEYS[1], 'done', 'PX', ARGV[1])
-return id
+return out
+`;
+
+/**
+ * KEYS: stream, then one dedup key per message. ARGV: ttl ms, envelope JSON, message id, per message.
+ * Returns per message: its entry id; "" for a duplicate; "INFLIGHT" while another gateway's claim is
+ * pending; "ERR <why>". A script is not rolled back when a command fails midway (out of memory),
+ * so the XADD comes first: a failure can at worst leave a published message without its dedup key
+ * (a duplicate later), never a dedup key without its message (an event lost). A second copy of an
+ * id in the same call finds the first one's key and is a duplicate.
+ */
+const PUBLISH_ONCE_MANY = `
+local out = {}
+for k = 2, #KEYS do
+  local a = (k - 2) * 3
+  local state = redis.call('GET', KEYS[k])
+  if state == 'pending' then
+    out[#out + 1] = 'INFLIGHT'
+  elseif state then
+    out[#out + 1] = ''
+  else
+    local id = redis.pcall('XADD', KEYS[1], '*', 'envelope', ARGV[a + 2], 'id', ARGV[a + 3])
+    if type(id) == 'table' then
+      out[#out + 1] = 'ERR ' .. tostring(id.err)
+    else
+      redis.pcall('SET', KEYS[k], 'done', 'PX', ARGV[a + 1])
+      out[#out + 1] = id
+    end
+  end
+end
+return out
 `;
 
 /**
@@ -286,13 +313,10 @@ type Reply = Promise<unknown>;
 
 /** The scripts as typed calls on one client. */
 export interface QueueScripts {
-  publishOnce(
-    dedupKey: string,
-    stream: string,
-    ttlMs: number,
-    envelope: string,
-    id: string,
-  ): Promise<string | null>;
+  /** numKeys is always 1: the stream. */
+  publishMany(numKeys: 1, stream: string, ...envelopeThenId: string[]): Promise<string[]>;
+  /** numKeys: 1 + messages. */
+  publishOnceMany(numKeys: number, stream: string, ...dedupKeysThenArgs: Arg[]): Promise<string[]>;
   retry(stream: string, delayed: string, ...args: Arg[]): Reply;
   promote(stream: string, delayed: string, dlq: string, group: string, max: number): Reply;
   deadLetter(stream: string, dlq: string, ...args: Arg[]): Reply;
@@ -313,8 +337,10 @@ export interface QueueScripts {
   purgeAll(dlq: string): Reply;
 }
 
-const DEFINITIONS: Record<keyof QueueScripts, { keys: number; lua: string }> = {
-  publishOnce: { keys: 2, lua: PUBLISH_ONCE },
+/** keys: how many of the leading arguments are keys; undefined when the call passes the count itself. */
+const DEFINITIONS: Record<keyof QueueScripts, { keys?: number; lua: string }> = {
+  publishMany: { lua: PUBLISH_MANY },
+  publishOnceMany: { lua: PUBLISH_ONCE_MANY },
   retry: { keys: 2, lua: RETRY },
   promote: { keys: 3, lua: PROMOTE },
   deadLetter: { keys: 2, lua: DEAD_LETTER },
@@ -333,7 +359,7 @@ export function queueScripts(client: Redis): QueueScripts {
   const calls: Record<string, (...args: Arg[]) => Reply> = {};
   for (const [name, { keys, lua }] of Object.entries(DEFINITIONS)) {
     const command = `sl_${name}`;
-    client.defineCommand(command, { numberOfKeys: keys, lua });
+    client.defineCommand(command, keys === undefined ? { lua } : { numberOfKeys: keys, lua });
     const fn = (client as unknown as Record<string, (...args: Arg[]) => Reply>)[command]!;
     calls[name] = (...args: Arg[]) => fn.apply(client, args);
   }
