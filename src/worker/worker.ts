@@ -222,6 +222,7 @@ export class Worker {
     const keys = routes.map((r) => `done:${group}:${envelope.id}:${r.id}`);
     const already = await markers.marked(keys);
     const failures: Failure[] = [];
+    const marks: Promise<void>[] = [];
     let ran = 0;
     this.holding.add(delivery);
     try {
@@ -230,7 +231,7 @@ export class Worker {
         ran++;
         const failure = await this.runRoute(routes[i]!, delivery);
         if (failure) failures.push(failure);
-        else await markers.mark(keys[i]!, this.o.processedTtlSeconds);
+        else marks.push(this.markDone(keys[i]!, envelope.id));
       }
     } finally {
       this.holding.delete(delivery);
@@ -240,17 +241,32 @@ export class Worker {
       this.counted.skipped_processed.inc();
       return;
     }
-    await this.settle(delivery, failures);
+    await this.settle(delivery, failures, marks);
   }
 
-  private async settle(delivery: Delivery, failures: Failure[]): Promise<void> {
+  /**
+   * Writes a processed-marker; never rejects. It only matters if this delivery comes again (a failed
+   * ack, a crash, a duplicate copy), so it is sent alongside the ack rather than awaited before it;
+   * a retry, though, waits for it, so the handlers that succeeded are skipped next time.
+   */
+  private markDone(key: string, id: string): Promise<void> {
+    return this.o.markers.mark(key, this.o.processedTtlSeconds).catch((err: unknown) => {
+      this.o.logger.warn(
+        { id, marker: key, err: errorText(err) },
+        "processed-marker not written: a redelivery of this event would run the handler again",
+      );
+    });
+  }
+
+  private async settle(delivery: Delivery, failures: Failure[], marks: Promise<void>[]): Promise<void> {
     const { metrics, group, logger } = this.o;
     const envelope = delivery.message;
     if (failures.length === 0) {
-      await delivery.ack();
+      await Promise.all([...marks, delivery.ack()]);
       this.counted.acked.inc();
       return;
     }
+    await Promise.all(marks);
     const reason = failures.map((f) => `${f.route}: ${f.error}`).join("; ");
     if (delivery.attempt >= this.o.maxAttempts) {
       await delivery.deadLetter(reason);

@@ -60,10 +60,18 @@ const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_POLL_MS = 50;
 const DEFAULT_RECLAIM_MS = 1000;
 
+/** Most rows one lease transaction takes. */
+const MAX_CLAIM_BATCH = 32;
+
 interface Lease {
   seq: number;
   attempt: number;
   once: SettleOnce;
+}
+
+interface Leased {
+  row: LeasedRow;
+  lease: Lease;
 }
 
 interface Consumer {
@@ -91,7 +99,7 @@ export class SqliteQueue implements QueueBackend {
   private generation = 0;
   private nextReclaimAt = 0;
   private readonly claimTx: Tx<
-    (topic: string, group: string, consumer: string, leaseMs: number) => LeasedRow | null
+    (topic: string, group: string, consumer: string, leaseMs: number, max: number) => LeasedRow[]
   >;
   private readonly publishTx: Tx<(batch: PendingPublish[]) => (number | null)[]>;
   private readonly batcher: GroupCommit | null;
@@ -124,9 +132,8 @@ export class SqliteQueue implements QueueBackend {
       return ops.map(() => undefined);
     });
 
-    this.claimTx = this.db.transaction((topic: string, group: string, consumer: string, leaseMs: number) => {
-      const now = Date.now();
-      const until = now + leaseMs;
+    // Up to `max` rows in one write transaction: a worker with free slots takes a batch per commit.
+    const claimOne = (topic: string, group: string, consumer: string, until: number, now: number) => {
       const again = s.leaseAgain.get(
         until,
         consumer,
@@ -147,14 +154,26 @@ export class SqliteQueue implements QueueBackend {
         );
         s.dropOrphan.run(again.seq, group);
         this.generation++;
-        return null;
+        return "orphan" as const;
       }
       const fresh = s.nextFresh.get(topic, topic, group, group);
       if (!fresh) return null;
       s.insertLease.run(fresh.seq, group, topic, until, consumer, SELF.pid, SELF.host, SELF.start);
       s.advanceCursor.run(fresh.seq, topic, group);
       return { seq: fresh.seq, attempt: 1, body: fresh.body };
-    });
+    };
+    this.claimTx = this.db.transaction(
+      (topic: string, group: string, consumer: string, leaseMs: number, max: number) => {
+        const now = Date.now();
+        const rows: LeasedRow[] = [];
+        for (let i = 0; i < max; i++) {
+          const row = claimOne(topic, group, consumer, now + leaseMs, now);
+          if (row === null) break;
+          if (row !== "orphan") rows.push(row);
+        }
+        return rows;
+      },
+    );
 
     this.publishTx = this.db.transaction((batch: PendingPublish[]) => {
       const now = Date.now();
@@ -297,8 +316,15 @@ export class SqliteQueue implements QueueBackend {
     let seenVersion = -1;
     let seenGeneration = -1;
     let dueAt = 0;
+    // Leased in one transaction, yielded one by one.
+    let ready: Leased[] = [];
     try {
       while (!signal.aborted) {
+        const next = ready.shift();
+        if (next) {
+          yield this.delivery(topic, consumer, next, leaseMs);
+          continue;
+        }
         if (consumer.held.size >= prefetch) {
           await consumer.settled.sleep(Number.POSITIVE_INFINITY, signal);
           continue;
@@ -311,14 +337,14 @@ export class SqliteQueue implements QueueBackend {
           await wake.sleep(Math.min(this.pollMs, dueAt - now), signal);
           continue;
         }
-        const row = this.claim(topic, consumer, leaseMs, now);
-        if (!row) {
+        // With a prefetch (a worker's concurrency) fill the free slots at once; without, one at a time.
+        const max = Number.isFinite(prefetch) ? Math.min(MAX_CLAIM_BATCH, prefetch - consumer.held.size) : 1;
+        ready = this.claim(topic, consumer, leaseMs, now, max);
+        if (ready.length === 0) {
           seenVersion = version;
           seenGeneration = generation;
           dueAt = this.s.nextVisibleAt.get(topic, consumer.group) ?? Number.POSITIVE_INFINITY;
-          continue;
         }
-        yield this.delivery(topic, consumer, row, leaseMs);
       }
     } finally {
       this.consumers.delete(consumer);
@@ -330,28 +356,33 @@ export class SqliteQueue implements QueueBackend {
     }
   }
 
-  private claim(topic: string, consumer: Consumer, leaseMs: number, now: number): LeasedRow | null {
+  /** Leases up to `max` rows; each is in consumer.held from here on (handed back if never yielded). */
+  private claim(topic: string, consumer: Consumer, leaseMs: number, now: number, max: number): Leased[] {
     const { group } = consumer;
     // A read first: only take the write lock when there is something to take.
-    if (!this.s.hasWork.get(topic, group, now, topic, topic, group, group)) return null;
+    if (!this.s.hasWork.get(topic, group, now, topic, topic, group, group)) return [];
+    let rows: LeasedRow[];
     try {
-      return this.claimTx.immediate(topic, group, consumer.name, leaseMs);
+      rows = this.claimTx.immediate(topic, group, consumer.name, leaseMs, max);
     } catch (err) {
       // Another process held the lock past busy_timeout: look again rather than wait for a change.
       if ((err as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
         this.logger.warn({ topic, group, err }, "sqlite queue: busy, will retry the lease");
         this.generation++;
-        return null;
+        return [];
       }
       throw err;
     }
+    return rows.map((row) => {
+      const lease: Lease = { seq: row.seq, attempt: row.attempt, once: new SettleOnce() };
+      consumer.held.add(lease);
+      return { row, lease };
+    });
   }
 
-  private delivery(topic: string, consumer: Consumer, row: LeasedRow, leaseMs: number): Delivery {
+  private delivery(topic: string, consumer: Consumer, { row, lease }: Leased, leaseMs: number): Delivery {
     const { seq, attempt } = row;
-    const once = new SettleOnce();
-    const lease: Lease = { seq, attempt, once };
-    consumer.held.add(lease);
+    const { once } = lease;
     const { group, name } = consumer;
     const s = this.s;
     const settle = (fn: () => void) =>
