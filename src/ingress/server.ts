@@ -7,7 +7,7 @@ import type { Metrics, RejectReason } from "../observability/metrics.js";
 import type { QueueBackend } from "../queue/types.js";
 import { type BodyFormat, bodyFormat, type ParsedRequest, parseSlackBody } from "./parse.js";
 import type { IngressPublisher, PublishOutcome } from "./publisher.js";
-import { checkSlackSignature } from "./signature.js";
+import { checkSlackSignature, signingKey } from "./signature.js";
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const EVENTS_PATH = "/slack/events";
@@ -32,6 +32,8 @@ export interface IngressOptions {
   extraRoutes?: ExtraRoute;
 }
 
+const EMPTY_OK = { "content-length": "0" } as const;
+
 const REJECT_STATUS: Record<RejectReason, number> = {
   method: 405,
   not_found: 404,
@@ -51,6 +53,7 @@ export function createIngressHandler(
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   if (signingSecrets.length === 0) throw new Error("at least one Slack signing secret is required");
+  const signingKeys = signingSecrets.map(signingKey);
 
   // Label children resolved once: the hot path only increments.
   const accepted = metrics.requests.labels("accepted", "");
@@ -87,7 +90,9 @@ export function createIngressHandler(
     const batch = acks;
     acks = [];
     for (const { res, started } of batch) {
-      respond(res, 200);
+      // An empty 200 is all Slack wants: no body, so no content type either.
+      res.writeHead(200, EMPTY_OK);
+      res.end();
       ackSeconds.observe((performance.now() - started) / 1000);
     }
   };
@@ -162,7 +167,7 @@ export function createIngressHandler(
     format: BodyFormat,
     started: number,
   ) => {
-    const failure = checkSlackSignature(signingSecrets, {
+    const failure = checkSlackSignature(signingKeys, {
       timestamp: req.headers["x-slack-request-timestamp"] as string | undefined,
       signature: req.headers["x-slack-signature"] as string | undefined,
       body: raw,

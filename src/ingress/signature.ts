@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 
 /** Slack rejects requests older than five minutes; so do we, in either direction. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
@@ -22,11 +22,17 @@ export function verifySlackSignature(input: VerifyInput): boolean {
 }
 
 /**
+ * A signing secret as a key object, made once: an HMAC keyed with a string converts the key on
+ * every request, which cost a busy gateway about a tenth of its throughput.
+ */
+export const signingKey = (secret: string): KeyObject => createSecretKey(Buffer.from(secret, "utf8"));
+
+/**
  * The same check against several secrets (rotation): null when one matches, else why it failed.
  * A timestamp must be an integer within MAX_CLOCK_SKEW_SECONDS of now.
  */
 export function checkSlackSignature(
-  secrets: readonly string[],
+  secrets: readonly (string | KeyObject)[],
   input: Omit<VerifyInput, "signingSecret">,
 ): VerifyFailure | null {
   const { signature } = input;
