@@ -245,6 +245,34 @@ describe("SqliteQueue", () => {
     await loop;
   });
 
+  it("a consumer with free prefetch leases a batch in one transaction, and hands back what it never yielded", async () => {
+    const path = freshPath();
+    const q = open(path);
+    const topic = uniqueTopic();
+    for (let i = 0; i < 10; i++) await q.publish(topic, sampleEnvelope());
+    const controller = new AbortController();
+    const iterator = q
+      .consume(topic, { group: "g", prefetch: 10, signal: controller.signal })
+      [Symbol.asyncIterator]();
+    const first = await iterator.next();
+    expect(first.done).toBe(false);
+    // All ten were leased at once: a second process sees nothing it could take.
+    const other = new Database(path, { readonly: true });
+    try {
+      expect(
+        other.prepare("SELECT count(*) FROM deliveries WHERE visible_at > ?").pluck().get(Date.now()),
+      ).toBe(10);
+    } finally {
+      other.close();
+    }
+    // Stopping hands back the nine never yielded (and the one not settled): the group gets all ten at once.
+    controller.abort();
+    await iterator.return?.(undefined);
+    const c = collect(q, topic, "g");
+    const again = await c.take(10, 2000);
+    expect(new Set(again.map((d) => d.id)).size).toBe(10);
+  });
+
   it("expired dedup rows are swept as publishOnce() goes", async () => {
     const path = freshPath();
     const q = open(path);

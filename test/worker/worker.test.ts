@@ -215,6 +215,35 @@ describe("Worker", () => {
     await until(() => redelivered === 1, 2000);
   });
 
+  it("acks once the handler succeeded even if its processed-marker cannot be written (it reruns nothing)", async () => {
+    const queue = new MemoryQueue();
+    const store = new MemoryDedupStore();
+    const broken: DedupStore = {
+      name: "broken",
+      claim: (key, ttl) => store.claim(key, ttl),
+      confirm: (key, ttl) => store.confirm(key, ttl),
+      release: (key) => store.release(key),
+      close: () => store.close(),
+      marked: (keys) => store.marked(keys),
+      mark: async () => {
+        throw new Error("store down");
+      },
+    };
+    let calls = 0;
+    startWorker(
+      queue,
+      new Router().appMention(() => {
+        calls++;
+      }),
+      { markers: broken },
+    );
+    await queue.publish(TOPIC, sampleEnvelope());
+    await until(() => calls === 1);
+    await sleep(100);
+    expect((await queue.stats(TOPIC, "g")).depth).toBe(0);
+    expect(calls).toBe(1);
+  });
+
   it("keeps nothing of a settled delivery: the heap stays flat over 40,000 deliveries", async () => {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
