@@ -229,7 +229,9 @@ export class Worker {
       for (let i = 0; i < routes.length; i++) {
         if (already.has(keys[i]!)) continue;
         ran++;
-        const failure = await this.runRoute(routes[i]!, delivery);
+        const route = routes[i]!;
+        const running = route.claim ? this.runRoute(route, delivery) : this.invoke(route, delivery);
+        const failure = running instanceof Promise ? await running : running;
         if (failure) failures.push(failure);
         else marks.push(this.markDone(keys[i]!, envelope.id));
       }
@@ -326,7 +328,8 @@ export class Worker {
     return timers;
   }
 
-  private async invoke(route: Route, delivery: Delivery): Promise<Failure | null> {
+  /** Runs one handler; synchronous handlers settle without a promise. */
+  private invoke(route: Route, delivery: Delivery): Failure | null | Promise<Failure | null> {
     const { logger } = this.o;
     const envelope = delivery.message;
     const timeoutMs = route.timeoutMs ?? this.o.handlerTimeoutMs;
@@ -356,31 +359,50 @@ export class Worker {
       },
     };
     const started = performance.now();
+    let result: unknown;
+    try {
+      result = (route.handler as (p: unknown, c: HandlerContext) => unknown)(payloadOf(envelope), context);
+    } catch (err) {
+      this.handlerSignals.delete(abort);
+      return this.failed(route, started, err);
+    }
+    if (isThenable(result)) return this.settleHandler(route, result, abort, timeoutMs, started);
+    // A synchronous handler is done already: no timer, no promise.
+    this.handlerSignals.delete(abort);
+    this.handlerTimer(route.name).ok.observe((performance.now() - started) / 1000);
+    return null;
+  }
+
+  /** Waits for an async handler, at most its timeout (which aborts its signal). */
+  private async settleHandler(
+    route: Route,
+    result: PromiseLike<unknown>,
+    abort: HandlerAbort,
+    timeoutMs: number,
+    started: number,
+  ): Promise<Failure | null> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const result = (route.handler as (p: unknown, c: HandlerContext) => unknown)(
-        payloadOf(envelope),
-        context,
-      );
-      // A synchronous handler is done already: no timer, no extra promise.
-      if (isThenable(result)) {
-        await new Promise((resolve, reject) => {
-          timer = setTimeout(() => {
-            abortHandler(abort);
-            reject(new HandlerTimeoutError(route.name, timeoutMs));
-          }, timeoutMs);
-          result.then(resolve, reject);
-        });
-      }
+      await new Promise((resolve, reject) => {
+        timer = setTimeout(() => {
+          abortHandler(abort);
+          reject(new HandlerTimeoutError(route.name, timeoutMs));
+        }, timeoutMs);
+        result.then(resolve, reject);
+      });
       this.handlerTimer(route.name).ok.observe((performance.now() - started) / 1000);
       return null;
     } catch (err) {
-      const outcome = err instanceof HandlerTimeoutError ? "timeout" : "error";
-      this.handlerTimer(route.name)[outcome].observe((performance.now() - started) / 1000);
-      return { route: route.name, error: errorText(err) };
+      return this.failed(route, started, err);
     } finally {
       clearTimeout(timer);
       this.handlerSignals.delete(abort);
     }
+  }
+
+  private failed(route: Route, started: number, err: unknown): Failure {
+    const outcome = err instanceof HandlerTimeoutError ? "timeout" : "error";
+    this.handlerTimer(route.name)[outcome].observe((performance.now() - started) / 1000);
+    return { route: route.name, error: errorText(err) };
   }
 }
