@@ -16,7 +16,17 @@ const { Worker } = await built<typeof import("../src/worker/worker.js")>("worker
  * Published to handler done: publishes `count` envelopes (64 at a time) while a Worker with a no-op
  * handler consumes them; events/s over the whole run.
  */
-export async function slacklineEndToEnd(env: Env, count: number, concurrency: number): Promise<number> {
+export interface EndToEndResult {
+  eventsPerSecond: number;
+  /** This process's CPU time (publisher and consumer together) per event. */
+  cpuMicrosPerEvent: number;
+}
+
+export async function slacklineEndToEnd(
+  env: Env,
+  count: number,
+  concurrency: number,
+): Promise<EndToEndResult> {
   const topic = `bench_e2e_${Date.now()}`;
   const backend = await (await resolveBackend(env)).factory.fromEnv(env);
   const markers = await resolveDedupStore(env, backend.name);
@@ -39,6 +49,7 @@ export async function slacklineEndToEnd(env: Env, count: number, concurrency: nu
     concurrency,
   });
   const envelopes = Array.from({ length: count }, () => sampleEnvelope());
+  const cpu = process.cpuUsage();
   const started = performance.now();
   void worker.start();
   for (let i = 0; i < count; i += 64) {
@@ -46,19 +57,21 @@ export async function slacklineEndToEnd(env: Env, count: number, concurrency: nu
   }
   await allDone;
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   await worker.stop(5000);
   await markers.close();
   await backend.close();
-  return count / seconds;
+  return { eventsPerSecond: count / seconds, cpuMicrosPerEvent: (used.user + used.system) / count };
 }
 
 /** The baseline: a raw loop on the same Redis: pipelined XADD, XREADGROUP COUNT 100, pipelined XACK. */
-export async function rawRedisLoop(url: string, count: number): Promise<number> {
+export async function rawRedisLoop(url: string, count: number): Promise<EndToEndResult> {
   const producer = new Redis(url);
   const consumer = new Redis(url);
   const stream = `bench:raw:${Date.now()}`;
   await consumer.xgroup("CREATE", stream, "g", "0", "MKSTREAM");
   const payload = JSON.stringify(sampleEnvelope());
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const produce = (async () => {
     for (let i = 0; i < count; i += 100) {
@@ -89,8 +102,9 @@ export async function rawRedisLoop(url: string, count: number): Promise<number> 
   }
   await produce;
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   await producer.del(stream);
   producer.disconnect();
   consumer.disconnect();
-  return count / seconds;
+  return { eventsPerSecond: count / seconds, cpuMicrosPerEvent: (used.user + used.system) / count };
 }

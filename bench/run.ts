@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { tcpReachable } from "../test/helpers/services.js";
-import { rawRedisLoop, slacklineEndToEnd } from "./end-to-end.js";
+import { cpuSeconds } from "./cpu.js";
+import { type EndToEndResult, rawRedisLoop, slacklineEndToEnd } from "./end-to-end.js";
 import { drive, type LoadResult, makeEvents } from "./load.js";
 import { startBare, startGateway, type Target } from "./processes.js";
 import { benchPrefix, dropKeys } from "./redis-keys.js";
@@ -43,15 +44,17 @@ async function available(backend: string): Promise<boolean> {
   return ok;
 }
 
-async function measure(
-  start: () => Promise<Target>,
-  bodies: string[],
-  warmup: string[],
-): Promise<LoadResult> {
+type Measured = LoadResult & { cpuMicrosPerRequest: number | null };
+
+async function measure(start: () => Promise<Target>, bodies: string[], warmup: string[]): Promise<Measured> {
   const target = await start();
   try {
     await drive(target.url, SECRET, warmup, CONNECTIONS);
-    return await drive(target.url, SECRET, bodies, CONNECTIONS);
+    const before = cpuSeconds(target.pid);
+    const result = await drive(target.url, SECRET, bodies, CONNECTIONS);
+    const after = cpuSeconds(target.pid);
+    const cpu = before === null || after === null ? null : ((after - before) * 1e6) / result.total;
+    return { ...result, cpuMicrosPerRequest: cpu };
   } finally {
     await target.stop();
   }
@@ -70,7 +73,7 @@ const range = (xs: number[]) =>
 async function ingress(targets: string[]) {
   const bodies = makeEvents(EVENTS);
   const warmup = makeEvents(WARMUP);
-  const runs = new Map<string, LoadResult[]>(["bare", ...targets].map((t) => [t, []]));
+  const runs = new Map<string, Measured[]>(["bare", ...targets].map((t) => [t, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of runs.keys()) {
       const start = name === "bare" ? startBare : () => startGateway(name, SECRET, SERVICES[name]?.env ?? {});
@@ -81,14 +84,18 @@ async function ingress(targets: string[]) {
   }
   const bare = median(runs.get("bare")!.map((r) => r.eventsPerSecond));
   console.log(`\nIngress (HTTP, verify + dedup + durable publish + 200), median of ${ROUNDS} rounds`);
-  console.log("target            events/s   p50 ms   p99 ms  non-2xx   ratio to bare   range of rounds");
+  console.log(
+    "target            events/s   p50 ms   p99 ms  non-2xx   ratio to bare   server CPU µs/request   range of rounds",
+  );
   for (const [name, results] of runs) {
     const rates = results.map((r) => r.eventsPerSecond);
     const rate = median(rates);
     const failures = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
     const label = name === "bare" ? "bare node:http" : `gateway ${name}`;
+    const cpus = results.flatMap((r) => (r.cpuMicrosPerRequest === null ? [] : [r.cpuMicrosPerRequest]));
+    const cpu = cpus.length > 0 ? median(cpus).toFixed(0) : "n/a";
     console.log(
-      `${label.padEnd(16)} ${fmt(rate)} ${fmt(median(results.map((r) => r.p50)), 2)} ${fmt(median(results.map((r) => r.p99)), 2)} ${fmt(failures)}   ${(rate / bare).toFixed(2).padStart(13)}   ${range(rates)}`,
+      `${label.padEnd(16)} ${fmt(rate)} ${fmt(median(results.map((r) => r.p50)), 2)} ${fmt(median(results.map((r) => r.p99)), 2)} ${fmt(failures)}   ${(rate / bare).toFixed(2).padStart(13)}   ${cpu.padStart(21)}   ${range(rates)}`,
     );
   }
 }
@@ -99,11 +106,13 @@ async function endToEnd(backends: string[]) {
   );
   const redisUrl = SERVICES.redis!.env.REDIS_URL!;
   const withRaw = backends.includes("redis");
-  const runs = new Map<string, number[]>([...(withRaw ? ["raw"] : []), ...backends].map((b) => [b, []]));
+  const runs = new Map<string, EndToEndResult[]>(
+    [...(withRaw ? ["raw"] : []), ...backends].map((b) => [b, []]),
+  );
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of runs.keys()) {
       const prefix = benchPrefix();
-      const rate =
+      const result =
         name === "raw"
           ? await rawRedisLoop(redisUrl, E2E_EVENTS)
           : await slacklineEndToEnd(
@@ -118,19 +127,23 @@ async function endToEnd(backends: string[]) {
               E2E_CONCURRENCY,
             );
       if (name === "redis") await dropKeys(redisUrl, prefix);
-      runs.get(name)!.push(rate);
-      console.log(`  round ${round} ${name.padEnd(8)} ${fmt(rate)} events/s`);
+      runs.get(name)!.push(result);
+      console.log(`  round ${round} ${name.padEnd(8)} ${fmt(result.eventsPerSecond)} events/s`);
     }
   }
-  const raw = withRaw ? median(runs.get("raw")!) : null;
+  const raw = withRaw ? median(runs.get("raw")!.map((r) => r.eventsPerSecond)) : null;
   console.log(
-    "\nsystem                                                        events/s   ratio   range of rounds",
+    "\nsystem                                                        events/s   ratio   CPU µs/event   range of rounds",
   );
-  for (const [name, rates] of runs) {
+  for (const [name, results] of runs) {
+    const rates = results.map((r) => r.eventsPerSecond);
+    const cpu = median(results.map((r) => r.cpuMicrosPerEvent)).toFixed(0);
     const label =
       name === "raw" ? "raw Redis loop (XADD pipelined, XREADGROUP COUNT 100, XACK)" : `slackline ${name}`;
     const ratio = raw && (name === "raw" || name === "redis") ? (median(rates) / raw).toFixed(2) : "";
-    console.log(`${label.padEnd(60)} ${fmt(median(rates))}   ${ratio.padStart(5)}   ${range(rates)}`);
+    console.log(
+      `${label.padEnd(60)} ${fmt(median(rates))}   ${ratio.padStart(5)}   ${cpu.padStart(12)}   ${range(rates)}`,
+    );
   }
 }
 
