@@ -45,9 +45,14 @@ export class IngressPublisher {
   }
 
   private publishOnce(envelope: Envelope): Promise<PublishOutcome> {
-    return this.backend.publishOnce!(this.topic, envelope, this.dedupTtlSeconds).then((id) =>
-      id === null ? "duplicate" : "published",
-    );
+    let publishing: Promise<string | null>;
+    try {
+      publishing = this.backend.publishOnce!(this.topic, envelope, this.dedupTtlSeconds);
+    } catch (err) {
+      // A plugin whose publishOnce throws instead of rejecting still gets its 503, not a crash.
+      return Promise.reject(err);
+    }
+    return publishing.then((id) => (id === null ? "duplicate" : "published"));
   }
 
   private async claimAndPublish(envelope: Envelope, dedup: DedupStore): Promise<PublishOutcome> {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Envelope } from "../../src/envelope/envelope.js";
 import { eventCallback, startTestIngress, type TestIngress } from "../helpers/ingress.js";
 import { RecordingQueue } from "../helpers/recording-queue.js";
 
@@ -131,6 +132,29 @@ describe("dedup of Slack's retries", () => {
     const retried = await ingress.post(body, { headers: { "x-slack-retry-num": "1" } });
     expect(retried.status).toBe(200);
     expect(queue.published).toHaveLength(1);
+  });
+});
+
+describe("a backend's own publishOnce", () => {
+  it("one that throws instead of rejecting gets a 503, and the gateway keeps serving", async () => {
+    class ThrowingQueue extends RecordingQueue {
+      throwNow = true;
+      override publishOnce(topic: string, message: Envelope, ttl: number): Promise<string | null> {
+        if (this.throwNow) throw new Error("plugin bug: threw synchronously");
+        return super.publishOnce(topic, message, ttl);
+      }
+    }
+    const throwing = new ThrowingQueue();
+    const own = await startTestIngress(throwing, { dedup: null });
+    try {
+      const body = eventCallback({}, "EvTHROWS");
+      expect((await own.post(body)).status).toBe(503);
+      throwing.throwNow = false;
+      expect((await own.post(body, { headers: { "x-slack-retry-num": "1" } })).status).toBe(200);
+      expect(throwing.published.map((e) => e.id)).toEqual(["EvTHROWS"]);
+    } finally {
+      await own.close();
+    }
   });
 });
 
