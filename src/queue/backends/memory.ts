@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { LRUCache } from "lru-cache";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import { SettleOnce } from "../settle-once.js";
 import {
@@ -12,6 +11,7 @@ import {
   type QueueStats,
 } from "../types.js";
 import { anySignal, Wakeup } from "../wakeup.js";
+import { RecentIds } from "./memory/recent-ids.js";
 
 interface Slot {
   seq: number;
@@ -75,22 +75,24 @@ export class MemoryQueue implements QueueBackend {
   }
 
   /** Ids published through publishOnce(), per topic, for their dedup window (bounded). */
-  private readonly publishedIds = new Map<string, LRUCache<string, true>>();
+  private readonly publishedIds = new Map<string, RecentIds>();
 
-  async publishOnce(topicName: string, message: Envelope, dedupTtlSeconds: number): Promise<string | null> {
+  publishOnce(topicName: string, message: Envelope, dedupTtlSeconds: number): Promise<string | null> {
+    if (this.closed) return Promise.reject(new QueueClosedError(this.name));
     let seen = this.publishedIds.get(topicName);
     if (!seen) {
-      seen = new LRUCache<string, true>({ max: 100_000 });
+      seen = new RecentIds(100_000);
       this.publishedIds.set(topicName, seen);
     }
-    if (seen.has(message.id)) return null;
-    // Taken before the publish so a concurrent copy is a duplicate; given back if the publish fails.
-    seen.set(message.id, true, { ttl: dedupTtlSeconds * 1000 });
+    const now = Date.now();
+    if (seen.has(message.id, now)) return Promise.resolve(null);
+    // In-process and synchronous: the id and the message are taken together, or neither is.
     try {
-      return await this.publish(topicName, message);
+      const seq = String(this.append(this.topic(topicName), envelopeJson(message), null));
+      seen.add(message.id, dedupTtlSeconds * 1000, now);
+      return Promise.resolve(seq);
     } catch (err) {
-      seen.delete(message.id);
-      throw err;
+      return Promise.reject(err);
     }
   }
 
