@@ -13,6 +13,13 @@ export class RecordingQueue extends MemoryQueue {
     return id;
   }
 
+  override async publishOnce(topic: string, message: Envelope, ttlSeconds: number): Promise<string | null> {
+    if (this.failPublishes) throw new Error("simulated outage");
+    const id = await super.publishOnce(topic, message, ttlSeconds);
+    if (id !== null) this.published.push(message);
+    return id;
+  }
+
   override async ping(): Promise<void> {
     if (this.failPublishes) throw new Error("simulated outage");
     return super.ping();
