@@ -24,10 +24,10 @@ export interface EndToEndResult {
 
 export async function slacklineEndToEnd(
   env: Env,
+  topic: string,
   count: number,
   concurrency: number,
 ): Promise<EndToEndResult> {
-  const topic = `bench_e2e_${Date.now()}`;
   const backend = await (await resolveBackend(env)).factory.fromEnv(env);
   const markers = await resolveDedupStore(env, backend.name);
   let handled = 0;

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { tcpReachable } from "../test/helpers/services.js";
+import { benchPrefix, dropNatsTopic, dropRabbitTopic, dropRedisKeys } from "./cleanup.js";
 import { cpuSeconds } from "./cpu.js";
 import { type EndToEndResult, rawRedisLoop, slacklineEndToEnd } from "./end-to-end.js";
 import { drive, type LoadResult, makeEvents } from "./load.js";
 import { startBare, startGateway, type Target } from "./processes.js";
-import { benchPrefix, dropKeys } from "./redis-keys.js";
 
 const { values } = parseArgs({
   options: {
@@ -60,6 +60,18 @@ async function measure(start: () => Promise<Target>, bodies: string[], warmup: s
   }
 }
 
+/** What a run left in a broker goes: `npm run bench` must not pile up streams and queues. */
+async function cleanUp(backend: string, redisPrefix: string, topic: string): Promise<void> {
+  try {
+    if (backend === "redis") await dropRedisKeys(SERVICES.redis!.env.REDIS_URL!, redisPrefix);
+    if (backend === "nats") await dropNatsTopic(SERVICES.nats!.env.NATS_URL!, topic);
+    if (backend === "rabbitmq")
+      await dropRabbitTopic(SERVICES.rabbitmq!.env.AMQP_URL!, topic, ["default", "mcp", "bench"]);
+  } catch (err) {
+    console.log(`  (could not remove ${backend} topic ${topic}: ${(err as Error).message})`);
+  }
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -76,8 +88,16 @@ async function ingress(targets: string[]) {
   const runs = new Map<string, Measured[]>(["bare", ...targets].map((t) => [t, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of runs.keys()) {
-      const start = name === "bare" ? startBare : () => startGateway(name, SECRET, SERVICES[name]?.env ?? {});
+      const prefix = benchPrefix();
+      const topic = `bench_${Date.now()}`;
+      const env = {
+        ...(SERVICES[name]?.env ?? {}),
+        SLACK_EVENTS_TOPIC: topic,
+        ...(name === "redis" ? { REDIS_KEY_PREFIX: prefix } : {}),
+      };
+      const start = name === "bare" ? startBare : () => startGateway(name, SECRET, env);
       const result = await measure(start, bodies, warmup);
+      await cleanUp(name, prefix, topic);
       runs.get(name)!.push(result);
       console.log(`  round ${round} ${name.padEnd(8)} ${fmt(result.eventsPerSecond)} events/s`);
     }
@@ -112,6 +132,7 @@ async function endToEnd(backends: string[]) {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of runs.keys()) {
       const prefix = benchPrefix();
+      const topic = `bench_e2e_${Date.now()}`;
       const result =
         name === "raw"
           ? await rawRedisLoop(redisUrl, E2E_EVENTS)
@@ -123,10 +144,11 @@ async function endToEnd(backends: string[]) {
                 REDIS_KEY_PREFIX: prefix,
                 ...(SERVICES[name]?.env ?? {}),
               },
+              topic,
               E2E_EVENTS,
               E2E_CONCURRENCY,
             );
-      if (name === "redis") await dropKeys(redisUrl, prefix);
+      await cleanUp(name, prefix, topic);
       runs.get(name)!.push(result);
       console.log(`  round ${round} ${name.padEnd(8)} ${fmt(result.eventsPerSecond)} events/s`);
     }
