@@ -3,8 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { dropNatsTopic, dropRabbitTopic, dropRedisKeys, runPrefix } from "../test/helpers/broker-cleanup.js";
 import { tcpReachable } from "../test/helpers/services.js";
-import { benchPrefix, dropNatsTopic, dropRabbitTopic, dropRedisKeys } from "./cleanup.js";
 import { cpuSeconds } from "./cpu.js";
 import { type EndToEndResult, rawRedisLoop, slacklineEndToEnd } from "./end-to-end.js";
 import { drive, type LoadResult, makeEvents } from "./load.js";
@@ -88,7 +88,7 @@ async function ingress(targets: string[]) {
   const runs = new Map<string, Measured[]>(["bare", ...targets].map((t) => [t, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of runs.keys()) {
-      const prefix = benchPrefix();
+      const prefix = runPrefix("bench");
       const topic = `bench_${Date.now()}`;
       const env = {
         ...(SERVICES[name]?.env ?? {}),
@@ -131,7 +131,7 @@ async function endToEnd(backends: string[]) {
   );
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of runs.keys()) {
-      const prefix = benchPrefix();
+      const prefix = runPrefix("bench");
       const topic = `bench_e2e_${Date.now()}`;
       const result =
         name === "raw"

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveBackend } from "../../src/queue/registry.js";
 import { sampleEnvelope } from "../../src/testing/envelopes.js";
+import { dropNatsTopic, dropRabbitTopic, dropRedisKeys, runPrefix } from "../helpers/broker-cleanup.js";
 import { eventually, ROOT, readRecords, spawnSlackline, tempDir } from "../helpers/cli.js";
 import { AMQP_URL, NATS_URL, REDIS_URL, requireService } from "../helpers/services.js";
 
@@ -31,6 +32,7 @@ for (const backend of BACKENDS) {
           QUEUE_BACKEND: backend.name,
           SLACKLINE_DATA_DIR: dataDir,
           SLACK_EVENTS_TOPIC: `crash_${randomUUID().slice(0, 8)}`,
+          REDIS_KEY_PREFIX: runPrefix("crash-test"),
           SLACKLINE_GROUPS: group,
           RECORD_FILE: records,
           SLOW_MS: "400",
@@ -99,6 +101,11 @@ for (const backend of BACKENDS) {
         } finally {
           await victim.kill("SIGKILL");
           await survivor.kill("SIGTERM");
+          // The shared services keep nothing of this run.
+          const topic = env.SLACK_EVENTS_TOPIC!;
+          if (backend.name === "redis") await dropRedisKeys(REDIS_URL, env.REDIS_KEY_PREFIX!);
+          if (backend.name === "nats") await dropNatsTopic(NATS_URL, topic);
+          if (backend.name === "rabbitmq") await dropRabbitTopic(AMQP_URL, topic, [group]);
         }
       }, 120_000);
     },

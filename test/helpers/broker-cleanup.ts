@@ -2,13 +2,13 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect as natsConnect } from "@nats-io/transport-node";
 import amqp from "amqplib";
 import { Redis } from "ioredis";
-import { topicNames as natsNames } from "../src/queue/backends/nats/names.js";
-import { groupQueue, topicNames as rabbitNames } from "../src/queue/backends/rabbitmq/names.js";
+import { topicNames as natsNames } from "../../src/queue/backends/nats/names.js";
+import { groupQueue, topicNames as rabbitNames } from "../../src/queue/backends/rabbitmq/names.js";
 
-/** A key prefix of its own for one benchmark run, so its streams and markers can be dropped afterwards. */
-export const benchPrefix = (): string => `slackline-bench-${process.pid}-${Date.now()}:`;
+/** A key prefix of its own for one run (a benchmark, a test), so its keys can be dropped afterwards. */
+export const runPrefix = (label: string): string => `slackline-${label}-${process.pid}-${Date.now()}:`;
 
-/** Removes every key under `prefix` (the benchmark's streams, dedup keys and markers). */
+/** Removes every key under `prefix` (a run's streams, dedup keys and markers). */
 export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url);
   try {
@@ -23,7 +23,7 @@ export async function dropRedisKeys(url: string, prefix: string): Promise<void> 
   }
 }
 
-/** Deletes a benchmark topic's JetStream streams (its messages and dead letters). */
+/** Deletes a topic's JetStream streams (its messages and dead letters). */
 export async function dropNatsTopic(url: string, topic: string): Promise<void> {
   const nc = await natsConnect({ servers: url.replace(/^nats:\/\//, "") });
   try {
@@ -35,7 +35,7 @@ export async function dropNatsTopic(url: string, topic: string): Promise<void> {
   }
 }
 
-/** Deletes a benchmark topic's RabbitMQ queues and exchanges (quorum queues cost the broker even idle). */
+/** Deletes a topic's RabbitMQ queues and exchanges (quorum queues cost the broker even idle). */
 export async function dropRabbitTopic(url: string, topic: string, groups: string[]): Promise<void> {
   const connection = await amqp.connect(url);
   try {
