@@ -5,14 +5,14 @@ import { RedisDedupStore, redisDedupFactory } from "../../src/dedup/redis.js";
 import { RedisQueue } from "../../src/queue/backends/redis.js";
 import { dedupStoreContract } from "../../src/testing/contract.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
+import { dropRedisKeys } from "../helpers/broker-cleanup.js";
 import { REDIS_URL, requireService } from "../helpers/services.js";
-import { deleteKeys } from "../queue/redis-helpers.js";
 
 const available = await requireService("Redis", REDIS_URL);
 const keyPrefix = `slackline-test:dedup:${randomUUID().slice(0, 8)}:`;
 
 describe.skipIf(!available)("redis dedup store", () => {
-  afterAll(() => deleteKeys(REDIS_URL, keyPrefix));
+  afterAll(() => dropRedisKeys(REDIS_URL, keyPrefix));
 
   dedupStoreContract({ name: "redis", create: () => RedisDedupStore.open({ url: REDIS_URL, keyPrefix }) });
 

@@ -10,8 +10,10 @@ export const runPrefix = (label: string): string => `slackline-${label}-${proces
 
 /** Removes every key under `prefix` (a run's streams, dedup keys and markers). */
 export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
+  // Fail fast: a test may clean up after stopping its own server.
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
+    await redis.connect();
     let cursor = "0";
     do {
       const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { RedisQueue, type RedisQueueOptions } from "../../src/queue/backends/redis.js";
+import { dropRedisKeys } from "../helpers/broker-cleanup.js";
 import { REDIS_URL } from "../helpers/services.js";
 
 /** A key prefix and a data dir of its own per test file, removed by cleanup(). */
@@ -14,22 +14,7 @@ export function redisTestSpace(name: string) {
     RedisQueue.open({ url: REDIS_URL, keyPrefix, dataDir, ...options });
   const cleanup = async (url = REDIS_URL) => {
     rmSync(dataDir, { recursive: true, force: true });
-    await deleteKeys(url, keyPrefix).catch(() => {});
+    await dropRedisKeys(url, keyPrefix).catch(() => {});
   };
   return { keyPrefix, dataDir, open, cleanup };
-}
-
-export async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await client.connect();
-    let cursor = "0";
-    do {
-      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      if (keys.length) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    client.disconnect();
-  }
 }

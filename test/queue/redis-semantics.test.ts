@@ -48,6 +48,37 @@ describe.skipIf(!available)("redis backend: Redis-specific semantics", () => {
     await space.cleanup();
   });
 
+  describe("batched publishes", () => {
+    it("a message whose XADD fails is rejected alone, leaves no dedup key, and its retry is accepted", async () => {
+      const q = await open();
+      const good = uniqueTopic();
+      const broken = uniqueTopic();
+      // Not a stream: every XADD into it fails (WRONGTYPE).
+      await raw.set(q.keys.stream(broken), "not a stream");
+      const ok = sampleEnvelope();
+      const lost = sampleEnvelope();
+      // Same turn, so the two go out batched (one script call per stream).
+      const [a, b] = await Promise.allSettled([q.publishOnce(good, ok, 60), q.publishOnce(broken, lost, 60)]);
+      expect(a.status).toBe("fulfilled");
+      expect(b.status).toBe("rejected");
+      expect(String((b as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
+      expect(await raw.exists(q.keys.dedup(lost.id))).toBe(0);
+      await raw.del(q.keys.stream(broken));
+      expect(typeof (await q.publishOnce(broken, lost, 60))).toBe("string");
+      await expect(q.publish(broken, sampleEnvelope())).resolves.toMatch(/^\d+-\d+$/);
+    });
+
+    it("many publishes in one turn each get their own entry, in order", async () => {
+      const q = await open();
+      const topic = uniqueTopic();
+      const sent = Array.from({ length: 300 }, (_, i) => sampleEnvelope({ id: `EvBatch${i}` }));
+      const ids = await Promise.all(sent.map((e) => q.publish(topic, e)));
+      expect(new Set(ids).size).toBe(sent.length);
+      const entries = (await raw.xrange(q.keys.stream(topic), "-", "+")) as [string, string[]][];
+      expect(entries.map(([, f]) => f[f.indexOf("id") + 1])).toEqual(sent.map((e) => e.id));
+    });
+  });
+
   describe("trimming", () => {
     it("never removes an entry some group has not read or still holds", async () => {
       const q = await open({ streamMaxLen: 10 });
