@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { RecentIds } from "../../dedup/recent-ids.js";
 import { isEnvelope } from "../../envelope/envelope.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Delivery, QueueBackend } from "../../queue/types.js";
 import { anySignal, Wakeup } from "../../queue/wakeup.js";
 import { describeEnvelope, type EventFilter, type InboxEvent, matches } from "./event.js";
-import { RecentIds } from "./recent-ids.js";
 
 export interface EventInboxOptions {
   topic: string;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { RecentIds } from "../../dedup/recent-ids.js";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import { SettleOnce } from "../settle-once.js";
 import {
@@ -11,7 +12,6 @@ import {
   type QueueStats,
 } from "../types.js";
 import { anySignal, Wakeup } from "../wakeup.js";
-import { RecentIds } from "./memory/recent-ids.js";
 
 interface Slot {
   seq: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { RecentIds } from "../../src/queue/backends/memory/recent-ids.js";
+import { RecentIds } from "../../src/dedup/recent-ids.js";
 
-describe("RecentIds (the memory backend's publishOnce window)", () => {
+describe("RecentIds (the memory backend's publishOnce window, the MCP inbox's redeliveries)", () => {
   it("knows an id until its window ends", () => {
     const ids = new RecentIds(10);
     ids.add("a", 1000, 0);
@@ -24,10 +24,12 @@ describe("RecentIds (the memory backend's publishOnce window)", () => {
     expect(["a", "b", "c", "d"].map((id) => ids.has(id, 10))).toEqual([false, true, true, true]);
   });
 
-  it("forgets an id on delete", () => {
-    const ids = new RecentIds(10);
-    ids.add("a", 1000, 0);
-    ids.delete("a");
-    expect(ids.has("a", 1)).toBe(false);
+  it("without a TTL, keeps ids until the bound pushes them out; a re-added id becomes the newest", () => {
+    const ids = new RecentIds(2);
+    ids.add("a");
+    ids.add("b");
+    ids.add("a"); // now newest
+    ids.add("c"); // over the bound: b, the oldest, goes
+    expect(["a", "b", "c"].map((id) => ids.has(id))).toEqual([true, false, true]);
   });
 });
