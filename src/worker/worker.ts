@@ -230,7 +230,9 @@ export class Worker {
         if (already.has(keys[i]!)) continue;
         ran++;
         const route = routes[i]!;
-        const running = route.claim ? this.runRoute(route, delivery) : this.invoke(route, delivery);
+        const running = route.claim
+          ? this.runLocked(route, route.claim, delivery)
+          : this.invoke(route, delivery);
         const failure = running instanceof Promise ? await running : running;
         if (failure) failures.push(failure);
         else marks.push(this.markDone(keys[i]!, envelope.id));
@@ -291,27 +293,22 @@ export class Worker {
     );
   }
 
-  /** Runs one handler (behind its lock, if it has one); null on success. */
-  private async runRoute(route: Route, delivery: Delivery): Promise<Failure | null> {
-    let lockDone: (() => Promise<void>) | undefined;
-    if (route.claim) {
-      const lock = this.o.locks?.[route.claim];
-      if (!lock) return { route: route.name, error: `no lock named "${route.claim}" is configured` };
-      try {
-        const got = await lock.acquire(delivery.message, route.id);
-        if (got.status === "done") return null;
-        if (got.status === "held")
-          return { route: route.name, error: "held by another instance", retryInMs: got.retryInMs };
-        lockDone = got.done;
-        const failure = await this.invoke(route, delivery);
-        if (failure) await got.release().catch(() => {});
-        else await lockDone();
-        return failure;
-      } catch (err) {
-        return { route: route.name, error: `lock ${route.claim}: ${errorText(err)}` };
-      }
+  /** Runs a handler behind its route lock (`claim`); null on success or when another instance did it. */
+  private async runLocked(route: Route, claim: string, delivery: Delivery): Promise<Failure | null> {
+    const lock = this.o.locks?.[claim];
+    if (!lock) return { route: route.name, error: `no lock named "${claim}" is configured` };
+    try {
+      const got = await lock.acquire(delivery.message, route.id);
+      if (got.status === "done") return null;
+      if (got.status === "held")
+        return { route: route.name, error: "held by another instance", retryInMs: got.retryInMs };
+      const failure = await this.invoke(route, delivery);
+      if (failure) await got.release().catch(() => {});
+      else await got.done();
+      return failure;
+    } catch (err) {
+      return { route: route.name, error: `lock ${claim}: ${errorText(err)}` };
     }
-    return this.invoke(route, delivery);
   }
 
   private handlerTimer(route: string): Record<HandlerOutcome, { observe(v: number): void }> {
