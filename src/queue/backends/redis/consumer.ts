@@ -315,17 +315,29 @@ export class RedisConsumer implements DeliveryOwner {
   }
 
   private async deadLetterMalformed(leased: Leased, f: Record<string, string>, why: string): Promise<null> {
+    const raw = f.envelope ?? JSON.stringify(f);
+    await this.deadLetterLeased(leased, raw, f.id ?? "", `malformed stream entry: ${why}`, leased.count);
+    return null;
+  }
+
+  /** One script: the entry to `<topic>.dlq` with the reason, and acked, if it is still ours. */
+  private async deadLetterLeased(
+    leased: Leased,
+    raw: string,
+    messageId: string,
+    reason: string,
+    attempts: number,
+  ): Promise<void> {
     await this.ctx.scripts.deadLetter(
       this.stream,
       this.ctx.keys.deadLetters(this.topic),
       ...this.ownership(leased),
-      f.envelope ?? JSON.stringify(f),
-      f.id ?? "",
-      `malformed stream entry: ${why}`,
-      leased.count,
+      raw,
+      messageId,
+      reason,
+      attempts,
       this.topic,
     );
-    return null;
   }
 
   private ownership(leased: Leased): [string, string, string, number] {
@@ -363,17 +375,9 @@ export class RedisConsumer implements DeliveryOwner {
     if (delay > 0) this.nextPromote = Math.min(this.nextPromote, Date.now() + delay);
   }
 
-  async deadLetterEntry(delivery: RedisDelivery, reason: string): Promise<void> {
-    await this.ctx.scripts.deadLetter(
-      this.stream,
-      this.ctx.keys.deadLetters(this.topic),
-      ...this.ownership(delivery.leased),
-      delivery.raw,
-      delivery.message.id,
-      reason,
-      delivery.attempt,
-      this.topic,
-    );
+  deadLetterEntry(delivery: RedisDelivery, reason: string): Promise<void> {
+    const { leased, raw, message, attempt } = delivery;
+    return this.deadLetterLeased(leased, raw, message.id, reason, attempt);
   }
 
   async extendEntry(delivery: RedisDelivery): Promise<void> {
