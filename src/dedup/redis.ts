@@ -93,11 +93,6 @@ export class RedisDedupStore implements DedupStore {
   /** The keys of every caller in this turn go in one MGET. */
   async marked(keys: readonly string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
-    if (keys.length === 1) {
-      // The common case (one handler per event): no Promise.all.
-      const value = await this.lookupBatch.add(this.keys.dedup(keys[0]!));
-      return value === DONE ? new Set(keys) : new Set();
-    }
     const values = await Promise.all(keys.map((k) => this.lookupBatch.add(this.keys.dedup(k))));
     return new Set(keys.filter((_, i) => values[i] === DONE));
   }

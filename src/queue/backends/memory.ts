@@ -98,7 +98,7 @@ export class MemoryQueue implements QueueBackend {
     if (seen.has(message.id, now)) return Promise.resolve(null);
     // In-process and synchronous: the id and the message are taken together, or neither is.
     try {
-      const seq = String(this.append(this.topic(topicName), envelopeJson(message), null));
+      const seq = this.publishNow(topicName, message);
       seen.add(message.id, dedupTtlSeconds * 1000, now);
       return Promise.resolve(seq);
     } catch (err) {
@@ -108,6 +108,10 @@ export class MemoryQueue implements QueueBackend {
 
   async publish(topicName: string, message: Envelope): Promise<string> {
     if (this.closed) throw new QueueClosedError(this.name);
+    return this.publishNow(topicName, message);
+  }
+
+  private publishNow(topicName: string, message: Envelope): string {
     return String(this.append(this.topic(topicName), envelopeJson(message), null));
   }
 
