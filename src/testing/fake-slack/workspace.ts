@@ -22,18 +22,11 @@ interface ChannelState {
   pins: Map<string, FakePin>;
 }
 
-export interface PostInput {
-  user: string;
-  bot_id?: string;
-  app_id?: string;
-  text: string;
-  blocks?: unknown[];
-  attachments?: unknown[];
-  metadata?: MessageMetadata;
-  thread_ts?: string;
-  subtype?: string;
-  ts?: string;
-}
+/** What a post sets (`ts` to choose one); the workspace fills in the rest of the stored message. */
+export type PostInput = Pick<
+  StoredMessage,
+  "user" | "bot_id" | "app_id" | "text" | "blocks" | "attachments" | "metadata" | "thread_ts" | "subtype"
+> & { ts?: string };
 
 /**
  * The in-memory workspace: channels, users, bots, messages, reactions, pins and emoji. Operations
