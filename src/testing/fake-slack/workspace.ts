@@ -8,7 +8,6 @@ import type {
   FakePin,
   FakeTeam,
   FakeUser,
-  MessageMetadata,
   MessageSeed,
   StoredMessage,
   UserSeed,
