@@ -1,4 +1,6 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -10,6 +12,7 @@ import { publishOnceContract, queueBackendContract } from "../../src/testing/con
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { runChild } from "../fixtures/sqlite-child-helpers.js";
 
+const require = createRequire(import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), "slackline-sqlite-"));
 let files = 0;
 const freshPath = () => join(dir, `queue-${++files}.db`);
@@ -61,6 +64,30 @@ describe("SqliteQueue", () => {
     })) as SqliteQueue;
     opened.push(r);
     expect(r.path).toBe(override);
+  });
+
+  it("opening a fresh file waits while another process holds a lock on it (two processes starting at once)", async () => {
+    const path = freshPath();
+    // Another process creates the file and holds a write lock on it for a moment, still in rollback mode.
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const Database = require(${JSON.stringify(require.resolve("better-sqlite3"))});
+         const db = new Database(${JSON.stringify(path)});
+         db.exec("BEGIN IMMEDIATE; CREATE TABLE other (a); INSERT INTO other VALUES (1);");
+         console.log("held");
+         setTimeout(() => { db.exec("COMMIT"); db.close(); }, 400);`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const exited = new Promise((resolve) => holder.once("exit", resolve));
+    await new Promise<void>((resolve) => holder.stdout!.once("data", () => resolve()));
+    // Synchronous, like every open: returns once the holder has committed, instead of failing with SQLITE_BUSY.
+    const q = open(path);
+    await q.ping();
+    await exited;
+    expect(countRows(path, "other")).toBe(1);
   });
 
   it("two instances on one file (as two processes) see each other's messages", async () => {

@@ -36,9 +36,10 @@ export function synchronousFromEnv(env: Env): Synchronous | undefined {
 export function openSqlite(path: string, options: OpenOptions = {}): Database.Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   // busy_timeout first: every later statement may meet another process's lock.
-  const db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const db = new Database(path, { timeout: busyTimeoutMs });
   try {
-    db.pragma("journal_mode = WAL");
+    switchToWal(db, busyTimeoutMs);
     db.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
     // Keep the WAL file from staying huge after a burst.
     db.pragma("journal_size_limit = 67108864");
@@ -51,6 +52,25 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database.Da
     throw err;
   }
   return db;
+}
+
+/**
+ * `journal_mode = WAL`, waiting out another process that holds a lock on a file still in rollback
+ * mode (two processes opening a fresh file at once): SQLite answers that pragma with SQLITE_BUSY at
+ * once instead of calling the busy handler, so it is retried here until the busy timeout.
+ */
+function switchToWal(db: Database.Database, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "SQLITE_BUSY" || Date.now() >= deadline) throw err;
+      // Synchronous like the rest of opening; this runs once per process, at start.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
 }
 
 function migrate(db: Database.Database): void {
