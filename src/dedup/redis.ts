@@ -54,6 +54,8 @@ export class RedisDedupStore implements DedupStore {
       commandClient(options.url ?? REDIS_DEFAULTS.url, {
         commandTimeoutMs: options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs,
         connectionName: "slackline-dedup",
+        // One MGET and one marking script per turn (below); claims are one command per request.
+        batchedByCaller: ["mget", "sl_dedupMarkMany"],
       });
     client.defineCommand("sl_dedupClaim", { numberOfKeys: 1, lua: DEDUP_CLAIM });
     client.defineCommand("sl_dedupRelease", { numberOfKeys: 1, lua: DEDUP_RELEASE });

@@ -62,7 +62,12 @@ export class RedisQueue implements QueueBackend {
     this.logger = logger ?? silentLogger;
     this.keys = new RedisKeys(this.config.keyPrefix);
     const connectOptions = { commandTimeoutMs: this.config.commandTimeoutMs, logger: this.logger };
-    this.client = commandClient(this.config.url, { ...connectOptions, connectionName: "slackline" });
+    this.client = commandClient(this.config.url, {
+      ...connectOptions,
+      connectionName: "slackline",
+      // Publishes go as one script per turn, acks as one XACK per turn (PublishBatcher, AckBatcher).
+      batchedByCaller: "all",
+    });
     this.scripts = queueScripts(this.client);
     this.acks = new AckBatcher(this.client);
     this.batches = new PublishBatcher(this.scripts);
