@@ -44,7 +44,7 @@ export class RedisDedupStore implements DedupStore {
   private readonly owned: boolean;
   private readonly keys: RedisKeys;
   private readonly markBatch: TurnBatcher<[string, number], undefined>;
-  private readonly lookupBatch: TurnBatcher<string, string | null>;
+  private readonly lookupBatch: TurnBatcher<string[], (string | null)[]>;
 
   constructor(options: RedisDedupOptions = {}) {
     this.keys = new RedisKeys(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix);
@@ -66,7 +66,13 @@ export class RedisDedupStore implements DedupStore {
       await this.client.sl_dedupMarkMany(marks.length, ...marks.map((m) => m[0]), ...marks.map((m) => m[1]));
       return marks.map(() => undefined);
     });
-    this.lookupBatch = new TurnBatcher((keys: string[]) => this.client.mget(...keys));
+    this.lookupBatch = new TurnBatcher(async (lookups: string[][]) => {
+      const all: string[] = [];
+      for (const keys of lookups) for (const key of keys) all.push(key);
+      const values = await this.client.mget(all);
+      let at = 0;
+      return lookups.map((keys) => values.slice(at, (at += keys.length)));
+    });
   }
 
   static async open(options: RedisDedupOptions = {}): Promise<RedisDedupStore> {
@@ -94,9 +100,11 @@ export class RedisDedupStore implements DedupStore {
 
   /** The keys of every caller in this turn go in one MGET. */
   async marked(keys: readonly string[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
-    const values = await Promise.all(keys.map((k) => this.lookupBatch.add(this.keys.dedup(k))));
-    return new Set(keys.filter((_, i) => values[i] === DONE));
+    const found = new Set<string>();
+    if (keys.length === 0) return found;
+    const values = await this.lookupBatch.add(keys.map((k) => this.keys.dedup(k)));
+    for (let i = 0; i < keys.length; i++) if (values[i] === DONE) found.add(keys[i]!);
+    return found;
   }
 
   async close(): Promise<void> {

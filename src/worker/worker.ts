@@ -6,6 +6,7 @@ import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { Delivery, QueueBackend } from "../queue/types.js";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+import { Invocation } from "./invocation.js";
 import type { RouteLock } from "./locks.js";
 
 export interface WorkerOptions {
@@ -48,17 +49,6 @@ interface Failure {
 const errorText = (err: unknown): string =>
   err instanceof Error ? `${err.name}: ${err.message}` : typeof err === "string" ? err : JSON.stringify(err);
 
-/** A handler's abort state; the AbortController itself exists only once the handler reads ctx.signal. */
-interface HandlerAbort {
-  controller: AbortController | null;
-  aborted?: boolean;
-}
-
-function abortHandler(abort: HandlerAbort): void {
-  abort.aborted = true;
-  abort.controller?.abort();
-}
-
 type HandlerOutcome = "ok" | "error" | "timeout";
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
@@ -79,7 +69,7 @@ export class Worker {
   private readonly o: Required<Omit<WorkerOptions, "consumer" | "client" | "locks">> & WorkerOptions;
   private readonly leasing = new AbortController();
   /** One per running handler: aborted on its timeout, or all at once when the drain deadline passes. */
-  private readonly handlerSignals = new Set<HandlerAbort>();
+  private readonly invocations = new Set<Invocation>();
   private hardStop = false;
   private readonly hardStopped = () => this.hardStop;
   private readonly inFlight = new Set<Promise<void>>();
@@ -139,7 +129,7 @@ export class Worker {
     await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
     clearTimeout(timer);
     this.hardStop = true;
-    for (const abort of this.handlerSignals) abortHandler(abort);
+    for (const invocation of this.invocations) invocation.abort();
     this.leasing.abort();
     await this.running;
   }
@@ -327,45 +317,28 @@ export class Worker {
 
   /** Runs one handler; synchronous handlers settle without a promise. */
   private invoke(route: Route, delivery: Delivery): Failure | null | Promise<Failure | null> {
-    const { logger } = this.o;
     const envelope = delivery.message;
     const timeoutMs = route.timeoutMs ?? this.o.handlerTimeoutMs;
-    // The abort signal is made on first use: most handlers never look, and an AbortController is
-    // one of the dearest allocations on this path.
-    const abort: HandlerAbort = { controller: null };
-    this.handlerSignals.add(abort);
-    const stopped = this.hardStopped;
-    let childLogger: Logger | undefined;
-    const context: HandlerContext = {
+    const invocation = new Invocation(
       envelope,
-      retry: { num: envelope.retry_num, reason: envelope.retry_reason },
-      attempt: delivery.attempt,
-      route: route.name,
-      // Made on first use too: a pino child serializes its bindings at once.
-      get logger() {
-        childLogger ??= logger.child({ route: route.name, id: envelope.id });
-        return childLogger;
-      },
-      client: this.o.client,
-      get signal() {
-        if (!abort.controller) {
-          abort.controller = new AbortController();
-          if (abort.aborted || stopped()) abort.controller.abort();
-        }
-        return abort.controller.signal;
-      },
-    };
+      delivery.attempt,
+      route.name,
+      this.o.client,
+      this.o.logger,
+      this.hardStopped,
+    );
+    this.invocations.add(invocation);
     const started = performance.now();
     let result: unknown;
     try {
-      result = (route.handler as (p: unknown, c: HandlerContext) => unknown)(payloadOf(envelope), context);
+      result = (route.handler as (p: unknown, c: HandlerContext) => unknown)(payloadOf(envelope), invocation);
     } catch (err) {
-      this.handlerSignals.delete(abort);
+      this.invocations.delete(invocation);
       return this.failed(route, started, err);
     }
-    if (isThenable(result)) return this.settleHandler(route, result, abort, timeoutMs, started);
+    if (isThenable(result)) return this.settleHandler(route, result, invocation, timeoutMs, started);
     // A synchronous handler is done already: no timer, no promise.
-    this.handlerSignals.delete(abort);
+    this.invocations.delete(invocation);
     this.handlerTimer(route.name).ok.observe((performance.now() - started) / 1000);
     return null;
   }
@@ -374,7 +347,7 @@ export class Worker {
   private async settleHandler(
     route: Route,
     result: PromiseLike<unknown>,
-    abort: HandlerAbort,
+    invocation: Invocation,
     timeoutMs: number,
     started: number,
   ): Promise<Failure | null> {
@@ -382,7 +355,7 @@ export class Worker {
     try {
       await new Promise((resolve, reject) => {
         timer = setTimeout(() => {
-          abortHandler(abort);
+          invocation.abort();
           reject(new HandlerTimeoutError(route.name, timeoutMs));
         }, timeoutMs);
         result.then(resolve, reject);
@@ -393,7 +366,7 @@ export class Worker {
       return this.failed(route, started, err);
     } finally {
       clearTimeout(timer);
-      this.handlerSignals.delete(abort);
+      this.invocations.delete(invocation);
     }
   }
 
