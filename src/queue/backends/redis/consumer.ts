@@ -28,7 +28,7 @@ export interface ConsumerContext {
 
 export const DEFAULT_LEASE_MS = 30_000;
 /** Most entries one read or claim takes when the caller sets no prefetch. */
-const DEFAULT_BATCH = 32;
+const DEFAULT_BATCH = 64;
 /** Longest XREADGROUP BLOCK: bounds how late a due retry or an expired lease is noticed. */
 const MAX_BLOCK_MS = 1000;
 const HAND_BACK_MAX = 10_000;
@@ -102,8 +102,8 @@ export class RedisConsumer implements DeliveryOwner {
             if (delivery && !signal.aborted) yield delivery;
             continue;
           }
-          // Read again once half the prefetch is free, not on every single ack: one XREADGROUP of 32
-          // entries instead of 32 of one. Work is still in flight meanwhile, so nothing starves.
+          // Read again once half the prefetch is free, not on every single ack: one XREADGROUP of many
+          // entries instead of many of one. Work is still in flight meanwhile, so nothing starves.
           if (this.held.size >= this.prefetch || (this.held.size > 0 && this.free() < this.prefetch / 2)) {
             await this.settled.sleep(Number.POSITIVE_INFINITY, signal);
             continue;
