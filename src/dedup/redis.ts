@@ -71,7 +71,10 @@ export class RedisDedupStore implements DedupStore {
       for (const keys of lookups) for (const key of keys) all.push(key);
       const values = await this.client.mget(all);
       let at = 0;
-      return lookups.map((keys) => values.slice(at, (at += keys.length)));
+      return lookups.map((keys) => {
+        at += keys.length;
+        return values.slice(at - keys.length, at);
+      });
     });
   }
 
