@@ -131,6 +131,29 @@ describe("Worker", () => {
     expect(aborted).toBe(true);
   });
 
+  it("a signal first read after the timeout starts aborted; retry and logger describe the delivery", async () => {
+    const queue = new MemoryQueue();
+    let lateSignal: AbortSignal | undefined;
+    let seen: Pick<HandlerContext, "retry" | "attempt" | "route"> | undefined;
+    let loggerChild: unknown;
+    startWorker(
+      queue,
+      new Router().appMention(async (_e, ctx) => {
+        if (ctx.attempt > 1) return;
+        seen = { retry: ctx.retry, attempt: ctx.attempt, route: ctx.route };
+        loggerChild = ctx.logger;
+        await sleep(150);
+        lateSignal = ctx.signal;
+      }),
+      { handlerTimeoutMs: 50 },
+    );
+    await queue.publish(TOPIC, { ...sampleEnvelope(), retry_num: 2, retry_reason: "http_timeout" });
+    await until(() => lateSignal !== undefined);
+    expect(lateSignal!.aborted).toBe(true);
+    expect(seen).toEqual({ retry: { num: 2, reason: "http_timeout" }, attempt: 1, route: "app_mention" });
+    expect(loggerChild).not.toBe(silentLogger);
+  });
+
   it("skips handlers whose processed-marker exists (a redelivery after a crash)", async () => {
     const queue = new MemoryQueue();
     const markers = new MemoryDedupStore();
