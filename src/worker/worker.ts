@@ -20,6 +20,7 @@ export interface WorkerOptions {
   metrics: Metrics;
   logger: Logger;
   client?: WebClient;
+  /** Deliveries whose handlers run at once; as many more may be waiting for their ack (or retry) to be answered. */
   concurrency?: number;
   handlerTimeoutMs?: number;
   maxAttempts?: number;
@@ -73,6 +74,8 @@ export class Worker {
   private hardStop = false;
   private readonly hardStopped = () => this.hardStop;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Deliveries whose handlers have not finished yet: what `concurrency` limits. */
+  private handling = 0;
   /** Deliveries whose handlers are running: one timer keeps all their leases alive. */
   private readonly holding = new Set<Delivery>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -156,7 +159,7 @@ export class Worker {
       while (!this.stopRequested) {
         // One waiter at a time, woken by a finishing task or by stop(): racing every wait against a
         // long-lived "stopped" promise would leave a reaction on it per delivery, growing forever.
-        if (this.inFlight.size >= concurrency) {
+        if (this.handling >= concurrency || this.inFlight.size >= 2 * concurrency) {
           await new Promise<void>((resolve) => {
             this.wake = resolve;
             this.slotFreed = resolve;
@@ -172,6 +175,7 @@ export class Worker {
         this.wake = null;
         if (next === null || next.done) break;
         const delivery = next.value;
+        this.handling++;
         const task: Promise<void> = this.process(delivery).then(
           () => this.finished(task),
           (err) => {
@@ -200,15 +204,32 @@ export class Worker {
     this.slotFreed?.();
   }
 
+  /** The handlers of a delivery are done; its ack (or retry) may still be on its way. */
+  private handled(): void {
+    this.handling--;
+    this.slotFreed?.();
+  }
+
   private async process(delivery: Delivery): Promise<void> {
+    let settling: { done: Promise<void> };
+    try {
+      settling = await this.handle(delivery);
+    } finally {
+      this.handled();
+    }
+    await settling.done;
+  }
+
+  /**
+   * Runs the handlers a delivery still needs; resolves once they are done, with its ack (or retry,
+   * or dead letter) under way in `done`. The slot is free for the next delivery from then on, so a
+   * round trip to the queue does not stand between one batch's handlers and the next's.
+   */
+  private async handle(delivery: Delivery): Promise<{ done: Promise<void> }> {
     const { group, markers } = this.o;
     const envelope = delivery.message;
     const routes = this.o.router.match(envelope);
-    if (routes.length === 0) {
-      await delivery.ack();
-      this.counted.acked.inc();
-      return;
-    }
+    if (routes.length === 0) return { done: this.ack(delivery, this.counted.acked) };
     const keys = routes.map((r) => `done:${group}:${envelope.id}:${r.id}`);
     const already = await markers.marked(keys);
     const failures: Failure[] = [];
@@ -230,12 +251,13 @@ export class Worker {
     } finally {
       this.holding.delete(delivery);
     }
-    if (ran === 0) {
-      await delivery.ack();
-      this.counted.skipped_processed.inc();
-      return;
-    }
-    await this.settle(delivery, failures, marks);
+    if (ran === 0) return { done: this.ack(delivery, this.counted.skipped_processed) };
+    return { done: this.settle(delivery, failures, marks) };
+  }
+
+  private async ack(delivery: Delivery, counter: { inc(): void }): Promise<void> {
+    await delivery.ack();
+    counter.inc();
   }
 
   /**

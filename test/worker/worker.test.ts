@@ -8,6 +8,7 @@ import { Router } from "../../src/handlers/router.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { MemoryQueue } from "../../src/queue/backends/memory.js";
+import type { ConsumeOptions, Delivery } from "../../src/queue/types.js";
 import { sampleEnvelope } from "../../src/testing/envelopes.js";
 import { Worker, type WorkerOptions } from "../../src/worker/worker.js";
 import { sleep, until } from "../helpers/wait.js";
@@ -152,6 +153,48 @@ describe("Worker", () => {
     expect(lateSignal!.aborted).toBe(true);
     expect(seen).toEqual({ retry: { num: 2, reason: "http_timeout" }, attempt: 1, route: "app_mention" });
     expect(loggerChild).not.toBe(silentLogger);
+  });
+
+  it("a slow ack frees its handler slot, and at most `concurrency` acks wait at once", async () => {
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    let acksWaiting = 0;
+    // A queue whose acks hang until the gate opens (a slow round trip to the broker).
+    class SlowAckQueue extends MemoryQueue {
+      override async *consume(topic: string, options: ConsumeOptions): AsyncGenerator<Delivery> {
+        for await (const delivery of super.consume(topic, options)) {
+          yield {
+            ...delivery,
+            ack: async () => {
+              acksWaiting++;
+              await gate;
+              return delivery.ack();
+            },
+          };
+        }
+      }
+    }
+    const queue = new SlowAckQueue();
+    let handled = 0;
+    startWorker(
+      queue,
+      new Router().appMention(() => {
+        handled++;
+      }),
+      { concurrency: 2 },
+    );
+    for (let i = 0; i < 6; i++) await queue.publish(TOPIC, sampleEnvelope());
+    // Two handler slots, two acks waiting: four handled while no ack has come back.
+    await until(() => handled === 4);
+    await sleep(100);
+    expect(handled).toBe(4);
+    expect(acksWaiting).toBe(4);
+    openGate();
+    await until(() => handled === 6);
+    await sleep(100);
+    expect((await queue.stats(TOPIC, "g")).depth).toBe(0);
   });
 
   it("skips handlers whose processed-marker exists (a redelivery after a crash)", async () => {
