@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, KeyObject, timingSafeEqual } from "node:crypto";
 
 /** Slack rejects requests older than five minutes; so do we, in either direction. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
@@ -21,18 +21,56 @@ export function verifySlackSignature(input: VerifyInput): boolean {
   return checkSlackSignature([input.signingSecret], input) === null;
 }
 
+const SHA256_BLOCK = 64;
+
 /**
- * A signing secret as a key object, made once: an HMAC keyed with a string converts the key on
- * every request, which cost a busy gateway about a tenth of its throughput.
+ * A signing secret made ready once: its HMAC-SHA256 (RFC 2104) key blocks, so a request's signature
+ * costs two one-shot `crypto.hash` calls. `createHmac` builds a stream object and sets up OpenSSL's
+ * HMAC state per request, which measured about 8% of a busy gateway's CPU.
  */
-export const signingKey = (secret: string): KeyObject => createSecretKey(Buffer.from(secret, "utf8"));
+export class SigningKey {
+  /** The key XOR 0x36, and XOR 0x5c, each one SHA-256 block long: key material, so private. */
+  readonly #inner: Buffer;
+  readonly #outer: Buffer;
+
+  constructor(secret: string | Buffer) {
+    let key = typeof secret === "string" ? Buffer.from(secret, "utf8") : secret;
+    if (key.length > SHA256_BLOCK) key = hash("sha256", key, "buffer");
+    this.#inner = Buffer.alloc(SHA256_BLOCK, 0x36);
+    this.#outer = Buffer.alloc(SHA256_BLOCK, 0x5c);
+    for (let i = 0; i < key.length; i++) {
+      this.#inner[i]! ^= key[i]!;
+      this.#outer[i]! ^= key[i]!;
+    }
+  }
+
+  /** HMAC-SHA256 of `prefix` (ASCII) followed by `body`. */
+  sign(prefix: string, body: string | Buffer): Buffer {
+    const data = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+    const inner = Buffer.allocUnsafe(SHA256_BLOCK + prefix.length + data.length);
+    this.#inner.copy(inner, 0);
+    inner.write(prefix, SHA256_BLOCK, "latin1");
+    data.copy(inner, SHA256_BLOCK + prefix.length);
+    const outer = Buffer.allocUnsafe(SHA256_BLOCK + 32);
+    this.#outer.copy(outer, 0);
+    hash("sha256", inner, "buffer").copy(outer, SHA256_BLOCK);
+    return hash("sha256", outer, "buffer");
+  }
+}
+
+export const signingKey = (secret: string): SigningKey => new SigningKey(secret);
+
+const asSigningKey = (secret: string | KeyObject | SigningKey): SigningKey =>
+  secret instanceof SigningKey
+    ? secret
+    : new SigningKey(secret instanceof KeyObject ? secret.export() : secret);
 
 /**
  * The same check against several secrets (rotation): null when one matches, else why it failed.
  * A timestamp must be an integer within MAX_CLOCK_SKEW_SECONDS of now.
  */
 export function checkSlackSignature(
-  secrets: readonly (string | KeyObject)[],
+  secrets: readonly (string | KeyObject | SigningKey)[],
   input: Omit<VerifyInput, "signingSecret">,
 ): VerifyFailure | null {
   const { signature } = input;
@@ -44,9 +82,9 @@ export function checkSlackSignature(
   if (!signature.startsWith("v0=") || signature.length !== 67) return "mismatch";
   const given = Buffer.from(signature.slice(3), "hex");
   if (given.length !== 32) return "mismatch";
+  const prefix = `v0:${timestamp}:`;
   for (const secret of secrets) {
-    const expected = createHmac("sha256", secret).update(`v0:${timestamp}:`).update(input.body).digest();
-    if (timingSafeEqual(expected, given)) return null;
+    if (timingSafeEqual(asSigningKey(secret).sign(prefix, input.body), given)) return null;
   }
   return "mismatch";
 }

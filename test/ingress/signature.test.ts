@@ -1,5 +1,7 @@
+import { createHmac, createSecretKey, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { checkSlackSignature, signSlackRequest, verifySlackSignature } from "../../src/index.js";
+import { SigningKey } from "../../src/ingress/signature.js";
 
 // The worked example from Slack's "Verifying requests from Slack" page.
 const SLACK_EXAMPLE = {
@@ -50,5 +52,43 @@ describe("verifySlackSignature", () => {
     const { timestamp, signature } = signSlackRequest("new-secret", body);
     expect(checkSlackSignature(["old-secret", "new-secret"], { timestamp, signature, body })).toBeNull();
     expect(checkSlackSignature(["old-secret"], { timestamp, signature, body })).toBe("mismatch");
+  });
+});
+
+describe("SigningKey", () => {
+  it("computes what createHmac computes, for short, block-sized, long and non-ASCII secrets and bodies", () => {
+    const secrets = [
+      "s",
+      "8f742231b10e8888abcd99yyyzzz85a5",
+      "x".repeat(64),
+      "y".repeat(65),
+      "z".repeat(200),
+      "sécret-ünïcode-🔑",
+      randomBytes(48).toString("base64"),
+    ];
+    const bodies = [
+      "",
+      "a",
+      '{"text":"héllo 👋"}',
+      randomBytes(3000).toString("hex"),
+      Buffer.from([0, 255, 1]),
+    ];
+    for (const secret of secrets) {
+      const key = new SigningKey(secret);
+      for (const body of bodies) {
+        const expected = createHmac("sha256", secret).update("v0:1531420618:").update(body).digest();
+        expect(key.sign("v0:1531420618:", body).equals(expected)).toBe(true);
+      }
+    }
+  });
+
+  it("checkSlackSignature takes secrets as strings, key objects or signing keys", () => {
+    const now = SLACK_EXAMPLE.timestamp;
+    const input = { ...SLACK_EXAMPLE, nowSeconds: now };
+    const secret = SLACK_EXAMPLE.signingSecret;
+    expect(checkSlackSignature(["wrong", secret], input)).toBeNull();
+    expect(checkSlackSignature([createSecretKey(Buffer.from(secret))], input)).toBeNull();
+    expect(checkSlackSignature([new SigningKey("wrong"), new SigningKey(secret)], input)).toBeNull();
+    expect(checkSlackSignature([new SigningKey("wrong")], input)).toBe("mismatch");
   });
 });
