@@ -63,8 +63,13 @@ export class RedisDedupStore implements DedupStore {
     this.client = client as Scripted;
     // A worker marks and looks up many deliveries at once: one command per turn for each.
     this.markBatch = new TurnBatcher(async (marks: Array<[string, number]>) => {
-      await this.client.sl_dedupMarkMany(marks.length, ...marks.map((m) => m[0]), ...marks.map((m) => m[1]));
-      return marks.map(() => undefined);
+      const args: Array<string | number> = new Array(marks.length * 2);
+      for (let i = 0; i < marks.length; i++) {
+        args[i] = marks[i]![0];
+        args[marks.length + i] = marks[i]![1];
+      }
+      await this.client.sl_dedupMarkMany(marks.length, ...args);
+      return new Array<undefined>(marks.length);
     });
     this.lookupBatch = new TurnBatcher(async (lookups: string[][]) => {
       const all: string[] = [];
@@ -97,8 +102,8 @@ export class RedisDedupStore implements DedupStore {
     await this.client.sl_dedupRelease(this.keys.dedup(key));
   }
 
-  async mark(key: string, ttlSeconds: number): Promise<void> {
-    await this.markBatch.add([this.keys.dedup(key), ms(ttlSeconds)]);
+  mark(key: string, ttlSeconds: number): Promise<void> {
+    return this.markBatch.add([this.keys.dedup(key), ms(ttlSeconds)]);
   }
 
   /** The keys of every caller in this turn go in one MGET. */

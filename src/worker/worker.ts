@@ -278,7 +278,8 @@ export class Worker {
     const { metrics, group, logger } = this.o;
     const envelope = delivery.message;
     if (failures.length === 0) {
-      await Promise.all([...marks, delivery.ack()]);
+      marks.push(delivery.ack());
+      await Promise.all(marks);
       this.counted.acked.inc();
       return;
     }
