@@ -6,7 +6,8 @@ import {
   type Synchronous,
   synchronousFromEnv,
 } from "../queue/backends/sqlite/open.js";
-import { TurnBatcher } from "../queue/turn-batcher.js";
+import { turnCommit } from "../queue/backends/sqlite/turn-commit.js";
+import type { TurnBatcher } from "../queue/turn-batcher.js";
 import type { Env } from "../queue/types.js";
 import type { DedupStoreFactory } from "./registry.js";
 import type { ClaimResult, DedupStore } from "./types.js";
@@ -33,13 +34,7 @@ export class SqliteDedupStore implements DedupStore {
     });
     const table = new DedupTable(this.db);
     this.table = table;
-    const markAll = this.db.transaction((batch: Array<[string, number]>) => {
-      for (const [key, ttlMs] of batch) table.markDone(key, ttlMs);
-    });
-    this.marks = new TurnBatcher(async (batch) => {
-      markAll(batch);
-      return batch.map(() => undefined);
-    });
+    this.marks = turnCommit(this.db, ([key, ttlMs]: [string, number]) => table.markDone(key, ttlMs));
   }
 
   static fromEnv(env: Env): SqliteDedupStore {

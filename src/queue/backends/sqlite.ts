@@ -20,7 +20,7 @@ import type Database from "better-sqlite3";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import { type Logger, silentLogger } from "../../observability/logger.js";
 import { SettleOnce } from "../settle-once.js";
-import { TurnBatcher } from "../turn-batcher.js";
+import type { TurnBatcher } from "../turn-batcher.js";
 import {
   type ConsumeOptions,
   type DeadLetter,
@@ -38,6 +38,7 @@ import { GroupCommit, type PendingPublish } from "./sqlite/group-commit.js";
 import { holderIsDead, SELF } from "./sqlite/liveness.js";
 import { openSqlite, resolveSqlitePath, type Synchronous, synchronousFromEnv } from "./sqlite/open.js";
 import { type DeadRow, type LeasedRow, prepareStatements, type Statements } from "./sqlite/statements.js";
+import { turnCommit } from "./sqlite/turn-commit.js";
 
 export interface SqliteQueueOptions {
   /** The database file; `:memory:` works for a single instance. */
@@ -124,13 +125,7 @@ export class SqliteQueue implements QueueBackend {
     this.s = s;
     this.dedup = new DedupTable(this.db);
     this.checkpointer = options.path === ":memory:" ? null : startCheckpointer(options.path);
-    const runAll = this.db.transaction((ops: Array<() => unknown>) => {
-      for (const op of ops) op();
-    });
-    this.acks = new TurnBatcher(async (ops: Array<() => unknown>) => {
-      runAll(ops);
-      return ops.map(() => undefined);
-    });
+    this.acks = turnCommit(this.db, (op: () => unknown) => op());
 
     // Up to `max` rows in one write transaction: a worker with free slots takes a batch per commit.
     const claimOne = (topic: string, group: string, consumer: string, until: number, now: number) => {
