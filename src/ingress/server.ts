@@ -7,7 +7,7 @@ import type { Metrics, RejectReason } from "../observability/metrics.js";
 import type { QueueBackend } from "../queue/types.js";
 import { type BodyFormat, bodyFormat, type ParsedRequest, parseSlackBody } from "./parse.js";
 import type { IngressPublisher, PublishOutcome } from "./publisher.js";
-import { checkSlackSignature, signingKey } from "./signature.js";
+import { checkSlackSignature, SigningKey } from "./signature.js";
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const EVENTS_PATH = "/slack/events";
@@ -53,7 +53,7 @@ export function createIngressHandler(
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   if (signingSecrets.length === 0) throw new Error("at least one Slack signing secret is required");
-  const signingKeys = signingSecrets.map(signingKey);
+  const signingKeys = signingSecrets.map((secret) => new SigningKey(secret));
 
   // Label children resolved once: the hot path only increments.
   const accepted = metrics.requests.labels("accepted", "");

@@ -58,8 +58,6 @@ export class SigningKey {
   }
 }
 
-export const signingKey = (secret: string): SigningKey => new SigningKey(secret);
-
 const asSigningKey = (secret: string | KeyObject | SigningKey): SigningKey =>
   secret instanceof SigningKey
     ? secret
