@@ -3,7 +3,7 @@ import type { Env } from "../src/queue/types.js";
 
 // The built code, as users run it: tsx would wrap every function in helpers of its own.
 const built = <T>(path: string): Promise<T> => import(new URL(`../dist/${path}`, import.meta.url).href);
-const { resolveDedupStore } = await built<typeof import("../src/dedup/registry.js")>("dedup/registry.js");
+const { resolveMarkerStore } = await built<typeof import("../src/dedup/registry.js")>("dedup/registry.js");
 const { Router } = await built<typeof import("../src/handlers/router.js")>("handlers/router.js");
 const { silentLogger } =
   await built<typeof import("../src/observability/logger.js")>("observability/logger.js");
@@ -33,7 +33,8 @@ export async function slacklineEndToEnd(
   concurrency: number,
 ): Promise<EndToEndResult> {
   const backend = await (await resolveBackend(env)).factory.fromEnv(env);
-  const markers = await resolveDedupStore(env, backend.name);
+  // As `slackline worker` does: the backend's own marker store where it has one.
+  const markers = await resolveMarkerStore(env, backend);
   let handled = 0;
   let finish!: () => void;
   const allDone = new Promise<void>((r) => {

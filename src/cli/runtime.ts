@@ -1,5 +1,5 @@
 import { type Config, ConfigError } from "../config/config.js";
-import { resolveDedupStore } from "../dedup/registry.js";
+import { resolveDedupStore, resolveMarkerStore } from "../dedup/registry.js";
 import type { DedupStore } from "../dedup/types.js";
 import { IngressPublisher } from "../ingress/publisher.js";
 import type { Logger } from "../observability/logger.js";
@@ -86,7 +86,12 @@ export async function openDedup(
   let store: DedupStore | null = null;
   if (uses.worker || (uses.ingress && !ingressUsesBackend)) {
     try {
-      store = await resolveDedupStore(config.env, backend.name);
+      // A worker's markers may live on the backend's own connection; a store that also takes
+      // ingress claims (a backend without publishOnce) is the one resolveDedupStore() picks.
+      store =
+        uses.ingress && !ingressUsesBackend
+          ? await resolveDedupStore(config.env, backend.name)
+          : await resolveMarkerStore(config.env, backend);
     } catch (err) {
       throw new ConfigError(
         `dedup store unavailable (${(err as Error).message}); fix DEDUP_STORE or its connection`,

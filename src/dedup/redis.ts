@@ -21,15 +21,21 @@ type Scripted = Redis & {
   sl_dedupMarkMany(keyCount: number, ...keysThenTtls: (string | number)[]): Promise<number>;
 };
 
-/** Sets every KEYS[i] to done with the expiry ARGV[i] (ms): many processed-markers in one command. */
+/**
+ * Sets every KEYS[i] to done with the expiry ARGV[i] (ms), or ARGV[1] for all when it is the only
+ * one (a worker marks with one TTL): many processed-markers in one command.
+ */
 const MARK_MANY = `
+local shared = #ARGV == 1
 for i, key in ipairs(KEYS) do
-  redis.call('SET', key, 'done', 'PX', ARGV[i])
+  redis.call('SET', key, 'done', 'PX', shared and ARGV[1] or ARGV[i])
 end
 return #KEYS
 `;
 
 const PENDING = "pending";
+/** Most lookups find nothing: they share one empty set (callers only read it). */
+const NONE_MARKED: ReadonlySet<string> = new Set();
 const DONE = "done";
 const ms = (seconds: number): number => Math.max(1, Math.round(seconds * 1000));
 
@@ -44,7 +50,7 @@ export class RedisDedupStore implements DedupStore {
   private readonly owned: boolean;
   private readonly keys: RedisKeys;
   private readonly markBatch: TurnBatcher<[string, number], undefined>;
-  private readonly lookupBatch: TurnBatcher<string[], (string | null)[]>;
+  private readonly lookupBatch: TurnBatcher<readonly string[], ReadonlySet<string>>;
 
   constructor(options: RedisDedupOptions = {}) {
     this.keys = new RedisKeys(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix);
@@ -63,22 +69,27 @@ export class RedisDedupStore implements DedupStore {
     this.client = client as Scripted;
     // A worker marks and looks up many deliveries at once: one command per turn for each.
     this.markBatch = new TurnBatcher(async (marks: Array<[string, number]>) => {
-      const args: Array<string | number> = new Array(marks.length * 2);
+      const ttl = marks[0]![1];
+      let shared = true;
+      const args: Array<string | number> = new Array(marks.length);
       for (let i = 0; i < marks.length; i++) {
         args[i] = marks[i]![0];
-        args[marks.length + i] = marks[i]![1];
+        if (marks[i]![1] !== ttl) shared = false;
       }
+      if (shared) args.push(ttl);
+      else for (const [, each] of marks) args.push(each);
       await this.client.sl_dedupMarkMany(marks.length, ...args);
       return new Array<undefined>(marks.length);
     });
-    this.lookupBatch = new TurnBatcher(async (lookups: string[][]) => {
+    this.lookupBatch = new TurnBatcher(async (lookups: Array<readonly string[]>) => {
       const all: string[] = [];
-      for (const keys of lookups) for (const key of keys) all.push(key);
+      for (const keys of lookups) for (const key of keys) all.push(this.keys.dedup(key));
       const values = await this.client.mget(all);
       let at = 0;
       return lookups.map((keys) => {
-        at += keys.length;
-        return values.slice(at - keys.length, at);
+        let found: Set<string> | undefined;
+        for (const key of keys) if (values[at++] === DONE) (found ??= new Set()).add(key);
+        return found ?? NONE_MARKED;
       });
     });
   }
@@ -107,12 +118,8 @@ export class RedisDedupStore implements DedupStore {
   }
 
   /** The keys of every caller in this turn go in one MGET. */
-  async marked(keys: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    if (keys.length === 0) return found;
-    const values = await this.lookupBatch.add(keys.map((k) => this.keys.dedup(k)));
-    for (let i = 0; i < keys.length; i++) if (values[i] === DONE) found.add(keys[i]!);
-    return found;
+  marked(keys: readonly string[]): Promise<ReadonlySet<string>> {
+    return keys.length === 0 ? Promise.resolve(NONE_MARKED) : this.lookupBatch.add(keys);
   }
 
   async close(): Promise<void> {

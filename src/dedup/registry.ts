@@ -1,4 +1,4 @@
-import type { Env } from "../queue/types.js";
+import type { Env, QueueBackend } from "../queue/types.js";
 import type { DedupStore } from "./types.js";
 
 export interface DedupStoreFactory {
@@ -29,4 +29,13 @@ export async function resolveDedupStore(env: Env, backendName: string): Promise<
   const load = STORES[name];
   if (!load) throw new Error(`unknown DEDUP_STORE "${name}"; available: ${Object.keys(STORES).join(", ")}`);
   return (await load()).fromEnv(env);
+}
+
+/**
+ * Where a worker keeps its processed-markers: the backend's own marker store when it offers one and
+ * DEDUP_STORE names no other, else the store resolveDedupStore() picks.
+ */
+export async function resolveMarkerStore(env: Env, backend: QueueBackend): Promise<DedupStore> {
+  if (!env.DEDUP_STORE?.trim() && backend.markerStore) return backend.markerStore();
+  return resolveDedupStore(env, backend.name);
 }

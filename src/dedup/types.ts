@@ -17,7 +17,7 @@ export interface DedupStore {
   /** Mark a key done (worker processed-markers), whatever its state. */
   mark(key: string, ttlSeconds: number): Promise<void>;
   /** The subset of `keys` that are done. */
-  marked(keys: readonly string[]): Promise<Set<string>>;
+  marked(keys: readonly string[]): Promise<ReadonlySet<string>>;
   close(): Promise<void>;
 }
 

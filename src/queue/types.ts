@@ -1,3 +1,4 @@
+import type { DedupStore } from "../dedup/types.js";
 import type { Envelope } from "../envelope/envelope.js";
 
 /** One leased message. Exactly one of ack / retry / deadLetter settles it; later calls are no-ops. */
@@ -64,6 +65,12 @@ export interface QueueBackend {
    * without it get the generic claim -> publish -> confirm through a DedupStore.
    */
   publishOnce?(topic: string, message: Envelope, dedupTtlSeconds: number): Promise<string | null>;
+  /**
+   * Optional: a store for workers' processed-markers on the backend's own connection, used when
+   * DEDUP_STORE names no other (one connection fewer, and a worker's marker lookups and writes share
+   * its socket with the acks). Closing the store leaves the backend open.
+   */
+  markerStore?(): DedupStore;
   consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery>;
   listDeadLetters(topic: string, options?: { limit?: number }): Promise<DeadLetter[]>;
   /** Moves dead letters (all, or those ids) back to the queue for their group; resolves with the count. */

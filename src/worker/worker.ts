@@ -73,7 +73,10 @@ export class Worker {
   private readonly invocations = new Set<Invocation>();
   private hardStop = false;
   private readonly hardStopped = () => this.hardStop;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Deliveries taken and not yet settled (handlers running, or their ack on its way). */
+  private inFlight = 0;
+  /** Resolves stop()'s wait once `inFlight` is back to 0. */
+  private drained: (() => void) | null = null;
   /** Deliveries whose handlers have not finished yet: what `concurrency` limits. */
   private handling = 0;
   /** Deliveries whose handlers are running: one timer keeps all their leases alive. */
@@ -129,7 +132,12 @@ export class Worker {
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, drainMs);
     });
-    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+    const idle = new Promise<void>((resolve) => {
+      if (this.inFlight === 0) resolve();
+      else this.drained = resolve;
+    });
+    await Promise.race([idle, deadline]);
+    this.drained = null;
     clearTimeout(timer);
     this.hardStop = true;
     for (const invocation of this.invocations) invocation.abort();
@@ -159,7 +167,7 @@ export class Worker {
       while (!this.stopRequested) {
         // One waiter at a time, woken by a finishing task or by stop(): racing every wait against a
         // long-lived "stopped" promise would leave a reaction on it per delivery, growing forever.
-        if (this.handling >= concurrency || this.inFlight.size >= 2 * concurrency) {
+        if (this.handling >= concurrency || this.inFlight >= 2 * concurrency) {
           await new Promise<void>((resolve) => {
             this.wake = resolve;
             this.slotFreed = resolve;
@@ -174,19 +182,9 @@ export class Worker {
         });
         this.wake = null;
         if (next === null || next.done) break;
-        const delivery = next.value;
         this.handling++;
-        const task: Promise<void> = this.process(delivery).then(
-          () => this.finished(task),
-          (err) => {
-            this.o.logger.error(
-              { err: errorText(err), id: delivery.message.id },
-              "delivery failed unexpectedly",
-            );
-            this.finished(task);
-          },
-        );
-        this.inFlight.add(task);
+        this.inFlight++;
+        void this.process(next.value);
       }
     } finally {
       // stop() aborts leasing once its drain is over; only then is what is left handed back. The
@@ -199,25 +197,28 @@ export class Worker {
     }
   }
 
-  private finished(task: Promise<void>): void {
-    this.inFlight.delete(task);
-    this.slotFreed?.();
-  }
-
   /** The handlers of a delivery are done; its ack (or retry) may still be on its way. */
   private handled(): void {
     this.handling--;
     this.slotFreed?.();
   }
 
+  /** One delivery from taken to settled; never rejects. */
   private async process(delivery: Delivery): Promise<void> {
-    let settling: { done: Promise<void> };
     try {
-      settling = await this.handle(delivery);
+      let settling: { done: Promise<void> };
+      try {
+        settling = await this.handle(delivery);
+      } finally {
+        this.handled();
+      }
+      await settling.done;
+    } catch (err) {
+      this.o.logger.error({ err: errorText(err), id: delivery.message.id }, "delivery failed unexpectedly");
     } finally {
-      this.handled();
+      if (--this.inFlight === 0) this.drained?.();
+      this.slotFreed?.();
     }
-    await settling.done;
   }
 
   /**
@@ -278,12 +279,13 @@ export class Worker {
     const { metrics, group, logger } = this.o;
     const envelope = delivery.message;
     if (failures.length === 0) {
-      marks.push(delivery.ack());
-      await Promise.all(marks);
+      // Marks never reject; the ack may, so it is awaited first (nothing else is left to observe it).
+      await delivery.ack();
+      for (const mark of marks) await mark;
       this.counted.acked.inc();
       return;
     }
-    await Promise.all(marks);
+    for (const mark of marks) await mark;
     const reason = failures.map((f) => `${f.route}: ${f.error}`).join("; ");
     if (delivery.attempt >= this.o.maxAttempts) {
       await delivery.deadLetter(reason);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { RedisDedupStore, redisDedupFactory } from "../../src/dedup/redis.js";
+import { resolveMarkerStore } from "../../src/dedup/registry.js";
 import { RedisQueue } from "../../src/queue/backends/redis.js";
 import { dedupStoreContract } from "../../src/testing/contract.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
@@ -62,6 +63,56 @@ describe.skipIf(!available)("redis dedup store", () => {
       expect(marked.size).toBe(keys.filter((_, i) => i % 3 === 0).length);
     } finally {
       await store.close();
+    }
+  });
+
+  it("marks of one turn keep each their own expiry, shared or not", async () => {
+    const store = await RedisDedupStore.open({ url: REDIS_URL, keyPrefix });
+    const raw = new Redis(REDIS_URL);
+    try {
+      const pttl = (key: string) => raw.pttl(`${keyPrefix}dedup:${key}`);
+      const marker = () => `m:${randomUUID()}`;
+      // One script call with one TTL for all...
+      const [a, b] = [marker(), marker()];
+      await Promise.all([store.mark(a, 60), store.mark(b, 60)]);
+      for (const key of [a, b]) expect(await pttl(key)).toBeGreaterThan(55_000);
+      // ...and with one TTL each when they differ.
+      const [short, long] = [marker(), marker()];
+      await Promise.all([store.mark(short, 5), store.mark(long, 3600)]);
+      expect(await pttl(short)).toBeGreaterThan(0);
+      expect(await pttl(short)).toBeLessThanOrEqual(5_000);
+      expect(await pttl(long)).toBeGreaterThan(3_500_000);
+      expect([...(await store.marked([a, b, short, long]))].sort()).toEqual([a, b, short, long].sort());
+    } finally {
+      raw.disconnect();
+      await store.close();
+    }
+  });
+
+  it("a worker's markers use the Redis queue's own connection unless DEDUP_STORE names a store", async () => {
+    const queue = await RedisQueue.open({ url: REDIS_URL, keyPrefix });
+    const env = { REDIS_URL, REDIS_KEY_PREFIX: keyPrefix };
+    const connectionOf = (store: object) => (store as { client?: unknown }).client;
+    try {
+      const shared = await resolveMarkerStore(env, queue);
+      expect(connectionOf(shared)).toBe(queue.client);
+      const key = `m:${randomUUID()}`;
+      await shared.mark(key, 60);
+      expect([...(await shared.marked([key]))]).toEqual([key]);
+      await shared.close();
+      // Closing the store leaves the queue's connection open.
+      await queue.ping();
+      expect(await queue.publish(uniqueTopic(), sampleEnvelope())).toMatch(/^\d+-\d+$/);
+      // DEDUP_STORE set: a store of its own, over the same keys.
+      const own = await resolveMarkerStore({ ...env, DEDUP_STORE: "redis" }, queue);
+      try {
+        expect(connectionOf(own)).not.toBe(queue.client);
+        expect([...(await own.marked([key]))]).toEqual([key]);
+      } finally {
+        await own.close();
+      }
+    } finally {
+      await queue.close();
     }
   });
 });

@@ -1,4 +1,6 @@
 import type { Redis } from "ioredis";
+import { RedisDedupStore } from "../../dedup/redis.js";
+import type { DedupStore } from "../../dedup/types.js";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import { type Logger, silentLogger } from "../../observability/logger.js";
 import {
@@ -44,7 +46,7 @@ export class RedisQueue implements QueueBackend {
   readonly durable = true;
   readonly config: RedisConfig;
   readonly keys: RedisKeys;
-  /** The command connection (auto-pipelined); exposed for tests and tools. */
+  /** The command connection (every command on it is batched by its caller); exposed for tests and tools. */
   readonly client: Redis;
   private readonly scripts: QueueScripts;
   private readonly acks: AckBatcher;
@@ -90,6 +92,14 @@ export class RedisQueue implements QueueBackend {
       ensureGroup: (stream, group) => this.ensureGroup(stream, group),
       forgetGroup: (stream, group) => this.groups.delete(`${group}\u0000${stream}`),
     };
+  }
+
+  /**
+   * Processed-markers on this queue's command connection and key prefix: a worker's lookups and
+   * marks are one command per turn each, like its acks, so they need no connection of their own.
+   */
+  markerStore(): DedupStore {
+    return new RedisDedupStore({ client: this.client, keyPrefix: this.config.keyPrefix });
   }
 
   /** Connects before resolving (the first ping must not race the handshake); Redis down is reported by ping(). */
