@@ -75,8 +75,8 @@ export class Worker {
   private readonly hardStopped = () => this.hardStop;
   /** Deliveries taken and not yet settled (handlers running, or their ack on its way). */
   private inFlight = 0;
-  /** Resolves stop()'s wait once `inFlight` is back to 0. */
-  private drained: (() => void) | null = null;
+  /** stop() calls waiting for `inFlight` to be back to 0. */
+  private readonly drainWaiters: Array<() => void> = [];
   /** Deliveries whose handlers have not finished yet: what `concurrency` limits. */
   private handling = 0;
   /** Deliveries whose handlers are running: one timer keeps all their leases alive. */
@@ -134,10 +134,9 @@ export class Worker {
     });
     const idle = new Promise<void>((resolve) => {
       if (this.inFlight === 0) resolve();
-      else this.drained = resolve;
+      else this.drainWaiters.push(resolve);
     });
     await Promise.race([idle, deadline]);
-    this.drained = null;
     clearTimeout(timer);
     this.hardStop = true;
     for (const invocation of this.invocations) invocation.abort();
@@ -216,7 +215,7 @@ export class Worker {
     } catch (err) {
       this.o.logger.error({ err: errorText(err), id: delivery.message.id }, "delivery failed unexpectedly");
     } finally {
-      if (--this.inFlight === 0) this.drained?.();
+      if (--this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
       this.slotFreed?.();
     }
   }

@@ -258,6 +258,25 @@ describe("Worker", () => {
     expect((await queue.stats(TOPIC, "g")).depth).toBe(1);
   });
 
+  it("two stop() calls at once both wait for the drain", async () => {
+    const queue = new MemoryQueue();
+    let finished = 0;
+    const { worker } = startWorker(
+      queue,
+      new Router().appMention(async () => {
+        await sleep(150);
+        finished++;
+      }),
+    );
+    await queue.publish(TOPIC, sampleEnvelope());
+    await sleep(30);
+    const stopped: number[] = [];
+    await Promise.all(
+      [worker.stop(5000), worker.stop(5000)].map((p) => p.then(() => stopped.push(finished))),
+    );
+    expect(stopped).toEqual([1, 1]);
+  });
+
   it("stop() past its deadline aborts the handler's signal and hands the delivery back to the group", async () => {
     const queue = new MemoryQueue();
     let signal: AbortSignal | undefined;
