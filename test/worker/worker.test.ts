@@ -271,8 +271,9 @@ describe("Worker", () => {
     await queue.publish(TOPIC, sampleEnvelope());
     await sleep(30);
     const stopped: number[] = [];
+    // A drain deadline past the test's timeout: a call left waiting for it fails the test.
     await Promise.all(
-      [worker.stop(5000), worker.stop(5000)].map((p) => p.then(() => stopped.push(finished))),
+      [worker.stop(60_000), worker.stop(60_000)].map((p) => p.then(() => stopped.push(finished))),
     );
     expect(stopped).toEqual([1, 1]);
   });
