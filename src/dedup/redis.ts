@@ -88,7 +88,11 @@ export class RedisDedupStore implements DedupStore {
       let at = 0;
       return lookups.map((keys) => {
         let found: Set<string> | undefined;
-        for (const key of keys) if (values[at++] === DONE) (found ??= new Set()).add(key);
+        for (const key of keys) {
+          if (values[at++] !== DONE) continue;
+          found ??= new Set();
+          found.add(key);
+        }
         return found ?? NONE_MARKED;
       });
     });
