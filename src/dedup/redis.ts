@@ -18,20 +18,12 @@ export interface RedisDedupOptions {
 type Scripted = Redis & {
   sl_dedupClaim(key: string, ttlMs: number): Promise<ClaimResult>;
   sl_dedupRelease(key: string): Promise<number>;
-  sl_dedupMarkMany(keyCount: number, ...keysThenTtls: (string | number)[]): Promise<number>;
 };
 
-/**
- * Sets every KEYS[i] to done with the expiry ARGV[i] (ms), or ARGV[1] for all when it is the only
- * one (a worker marks with one TTL): many processed-markers in one command.
- */
-const MARK_MANY = `
-local shared = #ARGV == 1
-for i, key in ipairs(KEYS) do
-  redis.call('SET', key, 'done', 'PX', shared and ARGV[1] or ARGV[i])
-end
-return #KEYS
-`;
+/** How often a store drops markers that expired (lookups ignore them anyway; this only frees memory). */
+const TRIM_EVERY_MS = 10_000;
+/** Markers are dropped this long after their expiry, so a client whose clock runs ahead drops none early. */
+const TRIM_GRACE_MS = 60_000;
 
 const PENDING = "pending";
 /** Most lookups find nothing: they share one empty set (callers only read it). */
@@ -49,6 +41,8 @@ export class RedisDedupStore implements DedupStore {
   private readonly client: Scripted;
   private readonly owned: boolean;
   private readonly keys: RedisKeys;
+  private readonly markersKey: string;
+  private nextTrim = 0;
   private readonly markBatch: TurnBatcher<[string, number], undefined>;
   private readonly lookupBatch: TurnBatcher<readonly string[], ReadonlySet<string>>;
 
@@ -60,36 +54,40 @@ export class RedisDedupStore implements DedupStore {
       commandClient(options.url ?? REDIS_DEFAULTS.url, {
         commandTimeoutMs: options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs,
         connectionName: "slackline-dedup",
-        // One MGET and one marking script per turn (below); claims are one command per request.
-        batchedByCaller: ["mget", "sl_dedupMarkMany"],
+        // One ZMSCORE and one ZADD per turn (below); claims are one command per request.
+        batchedByCaller: ["zmscore", "zadd", "zremrangebyscore"],
       });
     client.defineCommand("sl_dedupClaim", { numberOfKeys: 1, lua: DEDUP_CLAIM });
     client.defineCommand("sl_dedupRelease", { numberOfKeys: 1, lua: DEDUP_RELEASE });
-    client.defineCommand("sl_dedupMarkMany", { lua: MARK_MANY });
     this.client = client as Scripted;
-    // A worker marks and looks up many deliveries at once: one command per turn for each.
+    this.markersKey = this.keys.markers();
+    // A worker marks and looks up many deliveries at once: one native command per turn for each
+    // (a script looping over SETs costs Redis about four times as much per marker).
     this.markBatch = new TurnBatcher(async (marks: Array<[string, number]>) => {
-      const ttl = marks[0]![1];
-      let shared = true;
-      const args: Array<string | number> = new Array(marks.length);
+      const now = Date.now();
+      const args: Array<string | number> = new Array(marks.length * 2);
       for (let i = 0; i < marks.length; i++) {
-        args[i] = marks[i]![0];
-        if (marks[i]![1] !== ttl) shared = false;
+        args[2 * i] = now + marks[i]![1];
+        args[2 * i + 1] = marks[i]![0];
       }
-      if (shared) args.push(ttl);
-      else for (const [, each] of marks) args.push(each);
-      await this.client.sl_dedupMarkMany(marks.length, ...args);
+      await this.client.zadd(this.markersKey, ...args);
+      if (now >= this.nextTrim) {
+        this.nextTrim = now + TRIM_EVERY_MS;
+        void this.dropExpiredMarkers().catch(() => {});
+      }
       return new Array<undefined>(marks.length);
     });
     this.lookupBatch = new TurnBatcher(async (lookups: Array<readonly string[]>) => {
       const all: string[] = [];
-      for (const keys of lookups) for (const key of keys) all.push(this.keys.dedup(key));
-      const values = await this.client.mget(all);
+      for (const keys of lookups) for (const key of keys) all.push(key);
+      const expiries = (await this.client.zmscore(this.markersKey, ...all)) as Array<string | null>;
+      const now = Date.now();
       let at = 0;
       return lookups.map((keys) => {
         let found: Set<string> | undefined;
         for (const key of keys) {
-          if (values[at++] !== DONE) continue;
+          const expiry = expiries[at++];
+          if (expiry === null || expiry === undefined || Number(expiry) <= now) continue;
           found ??= new Set();
           found.add(key);
         }
@@ -117,13 +115,23 @@ export class RedisDedupStore implements DedupStore {
     await this.client.sl_dedupRelease(this.keys.dedup(key));
   }
 
+  /** Processed-markers live in their own sorted set, not in the claims' keys (see docs/redis.md). */
   mark(key: string, ttlSeconds: number): Promise<void> {
-    return this.markBatch.add([this.keys.dedup(key), ms(ttlSeconds)]);
+    return this.markBatch.add([key, ms(ttlSeconds)]);
   }
 
-  /** The keys of every caller in this turn go in one MGET. */
+  /** The keys of every caller in this turn go in one ZMSCORE; a marker past its expiry is not done. */
   marked(keys: readonly string[]): Promise<ReadonlySet<string>> {
     return keys.length === 0 ? Promise.resolve(NONE_MARKED) : this.lookupBatch.add(keys);
+  }
+
+  /**
+   * Removes markers that expired more than `graceMs` ago (lookups already ignore every expired one;
+   * this frees their memory). Runs by itself every few seconds while markers are written. Resolves
+   * with how many were removed.
+   */
+  async dropExpiredMarkers(graceMs = TRIM_GRACE_MS): Promise<number> {
+    return this.client.zremrangebyscore(this.markersKey, "-inf", `(${Date.now() - graceMs}`);
   }
 
   async close(): Promise<void> {

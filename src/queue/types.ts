@@ -72,6 +72,11 @@ export interface QueueBackend {
    */
   markerStore?(): DedupStore;
   consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery>;
+  /**
+   * Optional: as consume(), but the deliveries of one read (one fetch, one claim) come together. A
+   * worker takes a batch at a time: one processed-marker lookup and one wake-up for all of it.
+   */
+  consumeBatches?(topic: string, options: ConsumeOptions): AsyncIterable<readonly Delivery[]>;
   listDeadLetters(topic: string, options?: { limit?: number }): Promise<DeadLetter[]>;
   /** Moves dead letters (all, or those ids) back to the queue for their group; resolves with the count. */
   replayDeadLetters(topic: string, options?: { ids?: string[] }): Promise<number>;

@@ -4,7 +4,7 @@ import type { HandlerContext } from "../handlers/context.js";
 import { payloadOf, type Route, type Router } from "../handlers/router.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import type { Delivery, QueueBackend } from "../queue/types.js";
+import type { ConsumeOptions, Delivery, QueueBackend } from "../queue/types.js";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { Invocation } from "./invocation.js";
 import type { RouteLock } from "./locks.js";
@@ -45,6 +45,47 @@ interface Failure {
   error: string;
   /** A lock said "held elsewhere": wait at least this long before looking again. */
   retryInMs?: number;
+}
+
+/** A delivery with the routes it matched and their processed-marker keys. */
+interface Plan {
+  delivery: Delivery;
+  routes: Route[];
+  keys: string[];
+}
+
+/** What running a delivery's handlers did. */
+interface Ran {
+  /** Routes matched. */
+  routes: number;
+  /** Handlers run (the others had a processed-marker). */
+  ran: number;
+  failures: Failure[];
+  /** Processed-markers of the handlers that succeeded, on their way. */
+  marks: Promise<void>[];
+}
+
+/** A lookup of no keys finds nothing. */
+const NONE_MARKED: ReadonlySet<string> = new Set();
+
+/** The backend's batches where it has them; otherwise each delivery is a batch of one. */
+function batchesOf(
+  backend: QueueBackend,
+  topic: string,
+  options: ConsumeOptions,
+): AsyncIterator<readonly Delivery[]> {
+  if (backend.consumeBatches) return backend.consumeBatches(topic, options)[Symbol.asyncIterator]();
+  const deliveries = backend.consume(topic, options)[Symbol.asyncIterator]();
+  return {
+    next: () =>
+      deliveries
+        .next()
+        .then((r): IteratorResult<readonly Delivery[]> => (r.done ? r : { done: false, value: [r.value] })),
+    return: async () => {
+      await deliveries.return?.();
+      return { done: true, value: undefined };
+    },
+  };
 }
 
 const errorText = (err: unknown): string =>
@@ -146,15 +187,13 @@ export class Worker {
 
   private async run(): Promise<void> {
     const { backend, topic, group, consumer, concurrency, leaseMs } = this.o;
-    const iterator = backend
-      .consume(topic, {
-        group,
-        signal: this.leasing.signal,
-        leaseMs,
-        prefetch: concurrency,
-        ...(consumer ? { consumer } : {}),
-      })
-      [Symbol.asyncIterator]();
+    const iterator = batchesOf(backend, topic, {
+      group,
+      signal: this.leasing.signal,
+      leaseMs,
+      prefetch: concurrency,
+      ...(consumer ? { consumer } : {}),
+    });
     this.heartbeat = setInterval(
       () => {
         for (const delivery of this.holding) void delivery.extend().catch(() => {});
@@ -175,15 +214,16 @@ export class Worker {
           this.slotFreed = null;
           continue;
         }
-        const next = await new Promise<IteratorResult<Delivery> | null>((resolve, reject) => {
+        const next = await new Promise<IteratorResult<readonly Delivery[]> | null>((resolve, reject) => {
           this.wake = () => resolve(null);
           iterator.next().then(resolve, reject);
         });
         this.wake = null;
         if (next === null || next.done) break;
-        this.handling++;
-        this.inFlight++;
-        void this.process(next.value);
+        // The backend leases at most `concurrency` unsettled deliveries: a batch always fits.
+        this.handling += next.value.length;
+        this.inFlight += next.value.length;
+        void this.processBatch(next.value);
       }
     } finally {
       // stop() aborts leasing once its drain is over; only then is what is left handed back. The
@@ -202,57 +242,125 @@ export class Worker {
     this.slotFreed?.();
   }
 
-  /** One delivery from taken to settled; never rejects. */
-  private async process(delivery: Delivery): Promise<void> {
-    try {
-      let settling: { done: Promise<void> };
-      try {
-        settling = await this.handle(delivery);
-      } finally {
-        this.handled();
+  /** Deliveries taken together: their processed-markers are looked up in one call. Never rejects. */
+  private async processBatch(batch: readonly Delivery[]): Promise<void> {
+    const { group, markers } = this.o;
+    const plans: Plan[] = new Array(batch.length);
+    const keys: string[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const delivery = batch[i]!;
+      const routes = this.o.router.match(delivery.message);
+      const plan: Plan = { delivery, routes, keys: new Array(routes.length) };
+      for (let r = 0; r < routes.length; r++) {
+        plan.keys[r] = `done:${group}:${delivery.message.id}:${routes[r]!.id}`;
+        keys.push(plan.keys[r]!);
       }
-      await settling.done;
+      plans[i] = plan;
+    }
+    let already: ReadonlySet<string>;
+    try {
+      already = keys.length === 0 ? NONE_MARKED : await markers.marked(keys);
     } catch (err) {
-      this.o.logger.error({ err: errorText(err), id: delivery.message.id }, "delivery failed unexpectedly");
+      // Left unsettled: the lease runs out and the group gets them again.
+      for (const { delivery } of plans) this.unexpected(delivery, err);
+      return;
+    }
+    for (const plan of plans) void this.process(plan, already);
+  }
+
+  /** One delivery from its markers known to settled; never rejects. */
+  private async process(plan: Plan, already: ReadonlySet<string>): Promise<void> {
+    let settling: Promise<void>;
+    try {
+      const ran = this.runHandlers(plan, already);
+      settling = this.settle(plan.delivery, ran instanceof Promise ? await ran : ran);
+    } catch (err) {
+      this.unexpected(plan.delivery, err);
+      return;
+    }
+    this.handled();
+    try {
+      await settling;
+    } catch (err) {
+      this.o.logger.error(
+        { err: errorText(err), id: plan.delivery.message.id },
+        "delivery failed unexpectedly",
+      );
     } finally {
-      if (--this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
-      this.slotFreed?.();
+      this.finished();
     }
   }
 
+  /** Logs a delivery that could not be handled and gives back its slot; it is left to its lease. */
+  private unexpected(delivery: Delivery, err: unknown): void {
+    this.o.logger.error({ err: errorText(err), id: delivery.message.id }, "delivery failed unexpectedly");
+    this.handled();
+    this.finished();
+  }
+
+  /** A delivery is settled (or given up on): the drain waits for none of it any more. */
+  private finished(): void {
+    if (--this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
+    this.slotFreed?.();
+  }
+
   /**
-   * Runs the handlers a delivery still needs; resolves once they are done, with its ack (or retry,
-   * or dead letter) under way in `done`. The slot is free for the next delivery from then on, so a
+   * Runs the handlers a delivery still needs (those without a processed-marker), one after another;
+   * synchronous when every handler is. Once it is done the slot is free for the next delivery, so a
    * round trip to the queue does not stand between one batch's handlers and the next's.
    */
-  private async handle(delivery: Delivery): Promise<{ done: Promise<void> }> {
-    const { group, markers } = this.o;
-    const envelope = delivery.message;
-    const routes = this.o.router.match(envelope);
-    if (routes.length === 0) return { done: this.ack(delivery, this.counted.acked) };
-    const keys = routes.map((r) => `done:${group}:${envelope.id}:${r.id}`);
-    const already = await markers.marked(keys);
-    const failures: Failure[] = [];
-    const marks: Promise<void>[] = [];
-    let ran = 0;
-    this.holding.add(delivery);
+  private runHandlers(plan: Plan, already: ReadonlySet<string>): Ran | Promise<Ran> {
+    const ran: Ran = { routes: plan.routes.length, ran: 0, failures: [], marks: [] };
+    this.holding.add(plan.delivery);
+    let async: Promise<Ran> | null = null;
     try {
-      for (let i = 0; i < routes.length; i++) {
-        if (already.has(keys[i]!)) continue;
-        ran++;
-        const route = routes[i]!;
+      for (let i = 0; i < plan.routes.length; i++) {
+        if (already.has(plan.keys[i]!)) continue;
+        ran.ran++;
+        const route = plan.routes[i]!;
         const running = route.claim
-          ? this.runLocked(route, route.claim, delivery)
-          : this.invoke(route, delivery);
-        const failure = running instanceof Promise ? await running : running;
-        if (failure) failures.push(failure);
-        else marks.push(this.markDone(keys[i]!, envelope.id));
+          ? this.runLocked(route, route.claim, plan.delivery)
+          : this.invoke(route, plan.delivery);
+        if (running instanceof Promise) {
+          async = this.finishHandlers(plan, already, ran, running, i);
+          return async;
+        }
+        this.record(plan, ran, i, running);
       }
+      return ran;
     } finally {
-      this.holding.delete(delivery);
+      if (!async) this.holding.delete(plan.delivery);
     }
-    if (ran === 0) return { done: this.ack(delivery, this.counted.skipped_processed) };
-    return { done: this.settle(delivery, failures, marks) };
+  }
+
+  /** The rest of runHandlers() once a handler turned out to be asynchronous. */
+  private async finishHandlers(
+    plan: Plan,
+    already: ReadonlySet<string>,
+    ran: Ran,
+    running: Promise<Failure | null>,
+    at: number,
+  ): Promise<Ran> {
+    try {
+      this.record(plan, ran, at, await running);
+      for (let i = at + 1; i < plan.routes.length; i++) {
+        if (already.has(plan.keys[i]!)) continue;
+        ran.ran++;
+        const route = plan.routes[i]!;
+        const next = route.claim
+          ? this.runLocked(route, route.claim, plan.delivery)
+          : this.invoke(route, plan.delivery);
+        this.record(plan, ran, i, next instanceof Promise ? await next : next);
+      }
+      return ran;
+    } finally {
+      this.holding.delete(plan.delivery);
+    }
+  }
+
+  private record(plan: Plan, ran: Ran, i: number, failure: Failure | null): void {
+    if (failure) ran.failures.push(failure);
+    else ran.marks.push(this.markDone(plan.keys[i]!, plan.delivery.message.id));
   }
 
   private async ack(delivery: Delivery, counter: { inc(): void }): Promise<void> {
@@ -274,9 +382,12 @@ export class Worker {
     });
   }
 
-  private async settle(delivery: Delivery, failures: Failure[], marks: Promise<void>[]): Promise<void> {
+  /** Acks (or retries, or dead-letters) a delivery whose handlers are done. */
+  private async settle(delivery: Delivery, { routes, ran, failures, marks }: Ran): Promise<void> {
     const { metrics, group, logger } = this.o;
     const envelope = delivery.message;
+    if (routes === 0) return this.ack(delivery, this.counted.acked);
+    if (ran === 0) return this.ack(delivery, this.counted.skipped_processed);
     if (failures.length === 0) {
       // Marks never reject; the ack may, so it is awaited first (nothing else is left to observe it).
       await delivery.ack();

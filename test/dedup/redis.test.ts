@@ -8,6 +8,7 @@ import { dedupStoreContract } from "../../src/testing/contract.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { dropRedisKeys } from "../helpers/broker-cleanup.js";
 import { REDIS_URL, requireService } from "../helpers/services.js";
+import { sleep } from "../helpers/wait.js";
 
 const available = await requireService("Redis", REDIS_URL);
 const keyPrefix = `slackline-test:dedup:${randomUUID().slice(0, 8)}:`;
@@ -66,23 +67,28 @@ describe.skipIf(!available)("redis dedup store", () => {
     }
   });
 
-  it("marks of one turn keep each their own expiry, shared or not", async () => {
+  it("keeps each marker in one sorted set, scored by its own expiry", async () => {
     const store = await RedisDedupStore.open({ url: REDIS_URL, keyPrefix });
     const raw = new Redis(REDIS_URL);
     try {
-      const pttl = (key: string) => raw.pttl(`${keyPrefix}dedup:${key}`);
-      const marker = () => `m:${randomUUID()}`;
-      // One script call with one TTL for all...
-      const [a, b] = [marker(), marker()];
-      await Promise.all([store.mark(a, 60), store.mark(b, 60)]);
-      for (const key of [a, b]) expect(await pttl(key)).toBeGreaterThan(55_000);
-      // ...and with one TTL each when they differ.
-      const [short, long] = [marker(), marker()];
-      await Promise.all([store.mark(short, 5), store.mark(long, 3600)]);
-      expect(await pttl(short)).toBeGreaterThan(0);
-      expect(await pttl(short)).toBeLessThanOrEqual(5_000);
-      expect(await pttl(long)).toBeGreaterThan(3_500_000);
-      expect([...(await store.marked([a, b, short, long]))].sort()).toEqual([a, b, short, long].sort());
+      const expiry = async (key: string) => Number(await raw.zscore(`${keyPrefix}markers`, key));
+      const [short, long] = [`m:${randomUUID()}`, `m:${randomUUID()}`];
+      const before = Date.now();
+      // One ZADD for both (same turn), each with its own TTL.
+      await Promise.all([store.mark(short, 0.3), store.mark(long, 3600)]);
+      expect(await expiry(short)).toBeGreaterThanOrEqual(before + 300);
+      expect(await expiry(short)).toBeLessThanOrEqual(Date.now() + 300);
+      expect(await expiry(long)).toBeGreaterThanOrEqual(before + 3_600_000);
+      // The claims' keys are left alone: a marker is not an ingress dedup key.
+      expect(await raw.exists(`${keyPrefix}dedup:${short}`)).toBe(0);
+      expect([...(await store.marked([short, long]))].sort()).toEqual([short, long].sort());
+      await sleep(400);
+      // Past its expiry a marker is not done, whether or not it was removed yet...
+      expect([...(await store.marked([short, long]))]).toEqual([long]);
+      // ...and removing expired ones drops it and keeps the live one.
+      expect(await store.dropExpiredMarkers(0)).toBeGreaterThanOrEqual(1);
+      expect(await raw.zscore(`${keyPrefix}markers`, short)).toBeNull();
+      expect(await expiry(long)).toBeGreaterThan(Date.now());
     } finally {
       raw.disconnect();
       await store.close();

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { REDIS_DEFAULTS, redisConfigFromEnv } from "../../src/queue/backends/redis/config.js";
 import { ConsumerNames } from "../../src/queue/backends/redis/consumer-name.js";
 import { RedisQueue } from "../../src/queue/backends/redis.js";
+import type { Delivery } from "../../src/queue/types.js";
 import { DeliveryCollector } from "../../src/testing/collector.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { REDIS_URL, requireService } from "../helpers/services.js";
@@ -46,6 +47,38 @@ describe.skipIf(!available)("redis backend: Redis-specific semantics", () => {
   afterAll(async () => {
     raw.disconnect();
     await space.cleanup();
+  });
+
+  describe("batched consumption", () => {
+    it("consumeBatches() hands a read's entries over together; each is settled on its own", async () => {
+      const q = await open();
+      const topic = uniqueTopic();
+      const sent = Array.from({ length: 10 }, () => sampleEnvelope());
+      await Promise.all(sent.map((e) => q.publish(topic, e)));
+      const controller = new AbortController();
+      const batches = q
+        .consumeBatches(topic, { group: "g", prefetch: 16, signal: controller.signal })
+        [Symbol.asyncIterator]();
+      try {
+        // All ten were in the stream before the first read (prefetch 16): one batch, in order.
+        const first = await batches.next();
+        expect(first.done).toBe(false);
+        const batch = first.value as readonly Delivery[];
+        expect(batch.map((d) => d.message.id)).toEqual(sent.map((e) => e.id));
+        expect(batch.every((d) => d.attempt === 1)).toBe(true);
+        await Promise.all(batch.slice(0, 7).map((d) => d.ack()));
+        await batch[7]!.retry(0, "again");
+        // Two still held: the group has three left (two leased, one retried).
+        expect((await q.stats(topic, "g")).depth).toBe(3);
+        const again = await batches.next();
+        expect((again.value as readonly Delivery[]).map((d) => [d.message.id, d.attempt])).toEqual([
+          [sent[7]!.id, 2],
+        ]);
+      } finally {
+        controller.abort();
+        await batches.return?.();
+      }
+    });
   });
 
   describe("batched publishes", () => {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { RedisDedupStore } from "../../src/dedup/redis.js";
+import type { DedupStore } from "../../src/dedup/types.js";
 import { Router } from "../../src/handlers/router.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
@@ -71,6 +72,61 @@ describe.skipIf(!available)("redis backend under the real Worker", () => {
       await Promise.all(running);
       await Promise.all(queues.map((q) => q.close()));
       await markers.close();
+    }
+  });
+
+  it("looks up the processed-markers of a read's entries in one call, and skips what was done", async () => {
+    const topic = uniqueTopic();
+    const queue = await space.open();
+    const store = await RedisDedupStore.open({ url: REDIS_URL, keyPrefix: space.keyPrefix });
+    const lookups: string[][] = [];
+    const markers: DedupStore = {
+      name: "counting",
+      claim: (key, ttl) => store.claim(key, ttl),
+      confirm: (key, ttl) => store.confirm(key, ttl),
+      release: (key) => store.release(key),
+      mark: (key, ttl) => store.mark(key, ttl),
+      marked: (keys) => {
+        lookups.push([...keys]);
+        return store.marked(keys);
+      },
+      close: () => store.close(),
+    };
+    const sent = Array.from({ length: 10 }, () => sampleEnvelope());
+    // One of them was handled already (a duplicate publish, a redelivery after a lost ack).
+    await store.mark(`done:g:${sent[3]!.id}:app_mention#0`, 60);
+    await Promise.all(sent.map((e) => queue.publish(topic, e)));
+    const handled: string[] = [];
+    const worker = new Worker({
+      backend: queue,
+      topic,
+      group: "g",
+      router: new Router().appMention((_event, ctx) => void handled.push(ctx.envelope.id)),
+      markers,
+      metrics: new Metrics(),
+      logger: silentLogger,
+      concurrency: 16,
+    });
+    const running = worker.start();
+    try {
+      const deadline = Date.now() + 5000;
+      while (handled.length < 9 || (await queue.stats(topic, "g")).depth > 0) {
+        if (Date.now() > deadline) throw new Error(`handled ${handled.length} of 9`);
+        await sleep(20);
+      }
+      expect(lookups[0]).toEqual(sent.map((e) => `done:g:${e.id}:app_mention#0`));
+      expect(lookups).toHaveLength(1);
+      expect(handled.sort()).toEqual(
+        sent
+          .filter((_, i) => i !== 3)
+          .map((e) => e.id)
+          .sort(),
+      );
+    } finally {
+      await worker.stop(1000);
+      await running;
+      await queue.close();
+      await store.close();
     }
   });
 });

@@ -134,10 +134,19 @@ export class RedisQueue implements QueueBackend {
   }
 
   consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery> {
-    if (this.isClosed) return (async function* () {})();
+    return this.consumer(topic, options)?.run() ?? (async function* () {})();
+  }
+
+  /** As consume(), a read's entries at a time. */
+  consumeBatches(topic: string, options: ConsumeOptions): AsyncIterable<readonly Delivery[]> {
+    return this.consumer(topic, options)?.batches() ?? (async function* () {})();
+  }
+
+  private consumer(topic: string, options: ConsumeOptions): RedisConsumer | null {
+    if (this.isClosed) return null;
     const consumer = new RedisConsumer(this.context, topic, options, () => this.consumers.delete(consumer));
     this.consumers.add(consumer);
-    return consumer.run();
+    return consumer;
   }
 
   private async ensureGroup(stream: string, group: string): Promise<void> {

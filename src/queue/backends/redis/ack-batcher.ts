@@ -19,7 +19,8 @@ export class AckBatcher {
 
   constructor(private readonly client: Redis) {}
 
-  ack(stream: string, group: string, id: string): Promise<void> {
+  /** The acks of one stream and group: a consumer keeps it, so an ack is no lookup by name. */
+  of(stream: string, group: string): { ack(id: string): Promise<void> } {
     const key = `${group}\u0000${stream}`;
     let batch = this.batches.get(key);
     if (!batch) {
@@ -27,6 +28,10 @@ export class AckBatcher {
       this.batches.set(key, batch);
     }
     const b = batch;
+    return { ack: (id) => this.ack(b, id) };
+  }
+
+  private ack(b: Batch & { stream: string; group: string }, id: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       b.ids.push(id);
       b.waiters.push({ resolve, reject });

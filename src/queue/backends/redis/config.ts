@@ -66,4 +66,9 @@ export class RedisKeys {
   dedup(key: string): string {
     return `${this.prefix}dedup:${key}`;
   }
+
+  /** The workers' processed-markers: one sorted set, each marker scored by its expiry (ms since the epoch). */
+  markers(): string {
+    return `${this.prefix}markers`;
+  }
 }

@@ -46,6 +46,7 @@ export class RedisConsumer implements DeliveryOwner {
   private readonly stream: string;
   private readonly delayed: string;
   private readonly group: string;
+  private readonly acks: { ack(id: string): Promise<void> };
   private readonly leaseMs: number;
   private readonly prefetch: number;
   private readonly batch: number;
@@ -73,6 +74,7 @@ export class RedisConsumer implements DeliveryOwner {
     this.stream = ctx.keys.stream(topic);
     this.delayed = ctx.keys.delayed(topic, options.group);
     this.group = options.group;
+    this.acks = ctx.acks.of(this.stream, this.group);
     this.leaseMs = Math.max(50, options.leaseMs ?? DEFAULT_LEASE_MS);
     this.prefetch = options.prefetch && options.prefetch > 0 ? options.prefetch : Number.POSITIVE_INFINITY;
     this.batch = Math.min(DEFAULT_BATCH, this.prefetch);
@@ -87,7 +89,18 @@ export class RedisConsumer implements DeliveryOwner {
     return this.controller.signal;
   }
 
+  /** Deliveries one at a time, each checked just before it is handed out, however slowly they are taken. */
   async *run(): AsyncGenerator<Delivery> {
+    for await (const batch of this.leases(1)) yield* batch;
+  }
+
+  /** Deliveries in the batches they were read in (a worker takes a batch at a time). */
+  batches(): AsyncGenerator<Delivery[]> {
+    return this.leases(Number.POSITIVE_INFINITY);
+  }
+
+  /** The consume loop: yields up to `most` deliveries at a time from what the last read leased. */
+  private async *leases(most: number): AsyncGenerator<Delivery[]> {
     const signal = this.controller.signal;
     let recovering = true;
     let historyCursor = "0-0";
@@ -95,11 +108,15 @@ export class RedisConsumer implements DeliveryOwner {
     try {
       while (!signal.aborted) {
         try {
-          const leased = this.buffer.shift();
-          if (leased) {
-            const prepared = this.prepare(leased);
-            const delivery = prepared instanceof Promise ? await prepared : prepared;
-            if (delivery && !signal.aborted) yield delivery;
+          if (this.buffer.length > 0) {
+            const taken = most >= this.buffer.length ? this.buffer.splice(0) : this.buffer.splice(0, most);
+            const batch: Delivery[] = [];
+            for (const leased of taken) {
+              const prepared = this.prepare(leased);
+              const delivery = prepared instanceof Promise ? await prepared : prepared;
+              if (delivery) batch.push(delivery);
+            }
+            if (batch.length > 0 && !signal.aborted) yield batch;
             continue;
           }
           // Read again once half the prefetch is free, not on every single ack: one XREADGROUP of many
@@ -240,7 +257,7 @@ export class RedisConsumer implements DeliveryOwner {
       else this.buffer.push({ id, fields, count: count(id), readAt: now });
     }
     // Deleted from the stream while pending: nothing left to deliver.
-    for (const id of gone) void this.ctx.acks.ack(this.stream, this.group, id).catch(() => {});
+    for (const id of gone) void this.acks.ack(id).catch(() => {});
   }
 
   /** Due retries into the stream; expired leases of others into our buffer; dead consumers out. */
@@ -300,7 +317,7 @@ export class RedisConsumer implements DeliveryOwner {
     const f = fieldMap(leased.fields);
     if (f.group && f.group !== this.group) {
       // A retry or replay addressed to another group: this group already had the message.
-      void this.ctx.acks.ack(this.stream, this.group, leased.id).catch(() => {});
+      void this.acks.ack(leased.id).catch(() => {});
       return null;
     }
     const envelope = parseEnvelope(f.envelope);
@@ -357,7 +374,7 @@ export class RedisConsumer implements DeliveryOwner {
   }
 
   ackEntry(delivery: RedisDelivery): Promise<void> {
-    return this.ctx.acks.ack(this.stream, this.group, delivery.id);
+    return this.acks.ack(delivery.id);
   }
 
   async retryEntry(delivery: RedisDelivery, delayMs: number, error: string): Promise<void> {
