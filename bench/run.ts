@@ -1,8 +1,10 @@
-// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000]
+// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000 --e2e-rounds 5]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { dropNatsTopic, dropRabbitTopic, dropRedisKeys, runPrefix } from "../test/helpers/broker-cleanup.js";
 import { tcpReachable } from "../test/helpers/services.js";
 import { cpuSeconds } from "./cpu.js";
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "32" },
     "e2e-events": { type: "string", default: "20000" },
     "e2e-concurrency": { type: "string", default: "64" },
+    "e2e-rounds": { type: "string", default: "5" },
   },
 });
 const only = new Set(values.only.split(","));
@@ -26,6 +29,12 @@ const EVENTS = Number(values.events);
 const CONNECTIONS = Number(values.connections);
 const E2E_EVENTS = Number(values["e2e-events"]);
 const E2E_CONCURRENCY = Number(values["e2e-concurrency"]);
+const E2E_ROUNDS = Math.max(1, Number(values["e2e-rounds"]));
+/** In-process runs compile their code as they go: the end-to-end warm-up is larger than ingress's. */
+const E2E_WARMUP = 10_000;
+setFlagsFromString("--expose-gc");
+/** A full collection before each in-process run, so no run pays for the garbage of the one before. */
+const collectGarbage = runInNewContext("gc") as () => void;
 const SECRET = "bench-signing-secret";
 const WARMUP = 3000;
 const BACKENDS = ["memory", "sqlite", "redis", "nats", "rabbitmq"];
@@ -122,7 +131,7 @@ async function ingress(targets: string[]) {
 
 async function endToEnd(backends: string[]) {
   console.log(
-    `\nEnd to end (publish -> worker -> no-op handler -> ack), ${E2E_EVENTS} events (after ${WARMUP} warm-up), worker concurrency ${E2E_CONCURRENCY}, median of ${ROUNDS} rounds`,
+    `\nEnd to end (publish -> worker -> no-op handler -> ack), ${E2E_EVENTS} events (after ${E2E_WARMUP} warm-up), worker concurrency ${E2E_CONCURRENCY}, ${E2E_ROUNDS} rounds`,
   );
   const redisUrl = SERVICES.redis!.env.REDIS_URL!;
   const withRaw = backends.includes("redis");
@@ -132,6 +141,7 @@ async function endToEnd(backends: string[]) {
   const once = async (name: string, events: number): Promise<EndToEndResult> => {
     const prefix = runPrefix("bench");
     const topic = `bench_e2e_${Date.now()}`;
+    collectGarbage();
     const result =
       name === "raw"
         ? await rawRedisLoop(redisUrl, events)
@@ -150,27 +160,36 @@ async function endToEnd(backends: string[]) {
     await cleanUp(name, prefix, topic);
     return result;
   };
-  // Warm-up, as for ingress: the first run of each in this process pays for compiling its code.
-  for (const name of runs.keys()) await once(name, WARMUP);
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const name of runs.keys()) {
+  // Warm-up: the first run of each in this process pays for compiling its code.
+  for (const name of runs.keys()) await once(name, E2E_WARMUP);
+  const names = [...runs.keys()];
+  for (let round = 1; round <= E2E_ROUNDS; round++) {
+    // Every other round runs them in the opposite order, so neither always goes first.
+    for (const name of round % 2 ? names : [...names].reverse()) {
       const result = await once(name, E2E_EVENTS);
       runs.get(name)!.push(result);
       console.log(`  round ${round} ${name.padEnd(8)} ${fmt(result.eventsPerSecond)} events/s`);
     }
   }
-  const raw = withRaw ? median(runs.get("raw")!.map((r) => r.eventsPerSecond)) : null;
+  // The raw loop and Slackline on Redis ran back to back in each round: their ratio is taken per
+  // round, and the median of those is reported (a slow spell of the machine hits both sides of it).
+  const raw = runs.get("raw");
+  const ratios = (results: EndToEndResult[]) =>
+    results.map((r, i) => r.eventsPerSecond / raw![i]!.eventsPerSecond);
   console.log(
-    "\nsystem                                                        events/s   ratio   CPU µs/event   range of rounds",
+    "\nsystem                                                        events/s   ratio   CPU µs/event   range of rounds   range of ratios",
   );
   for (const [name, results] of runs) {
     const rates = results.map((r) => r.eventsPerSecond);
     const cpu = median(results.map((r) => r.cpuMicrosPerEvent)).toFixed(0);
     const label =
       name === "raw" ? "raw Redis loop (XADD pipelined, XREADGROUP COUNT 100, XACK)" : `slackline ${name}`;
-    const ratio = raw && (name === "raw" || name === "redis") ? (median(rates) / raw).toFixed(2) : "";
+    const paired = raw && (name === "raw" || name === "redis") ? ratios(results) : null;
+    const ratio = paired ? median(paired).toFixed(2) : "";
+    const ratioRange =
+      paired && name !== "raw" ? `${Math.min(...paired).toFixed(2)}-${Math.max(...paired).toFixed(2)}` : "";
     console.log(
-      `${label.padEnd(60)} ${fmt(median(rates))}   ${ratio.padStart(5)}   ${cpu.padStart(12)}   ${range(rates)}`,
+      `${label.padEnd(60)} ${fmt(median(rates))}   ${ratio.padStart(5)}   ${cpu.padStart(12)}   ${range(rates).padEnd(15)}   ${ratioRange}`,
     );
   }
 }

@@ -32,6 +32,10 @@ export class MemoryDedupStore implements DedupStore {
     this.cache.set(key, "done", { ttl: ttlSeconds * 1000 });
   }
 
+  async markMany(keys: readonly string[], ttlSeconds: number): Promise<void> {
+    for (const key of keys) this.cache.set(key, "done", { ttl: ttlSeconds * 1000 });
+  }
+
   async marked(keys: readonly string[]): Promise<Set<string>> {
     return new Set(keys.filter((k) => this.cache.get(k) === "done"));
   }

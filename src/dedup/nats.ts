@@ -134,6 +134,10 @@ export class NatsDedupStore implements DedupStore {
     await this.kv.put(kvKey(key), encode("d", ttlSeconds));
   }
 
+  async markMany(keys: readonly string[], ttlSeconds: number): Promise<void> {
+    await Promise.all(keys.map((key) => this.mark(key, ttlSeconds)));
+  }
+
   async marked(keys: readonly string[]): Promise<Set<string>> {
     const entries = await Promise.all(keys.map((key) => this.kv.get(kvKey(key))));
     const now = Date.now();

@@ -64,17 +64,13 @@ export class RedisDedupStore implements DedupStore {
     // A worker marks and looks up many deliveries at once: one native command per turn for each
     // (a script looping over SETs costs Redis about four times as much per marker).
     this.markBatch = new TurnBatcher(async (marks: Array<[string, number]>) => {
-      const now = Date.now();
-      const args: Array<string | number> = new Array(marks.length * 2);
-      for (let i = 0; i < marks.length; i++) {
-        args[2 * i] = now + marks[i]![1];
-        args[2 * i + 1] = marks[i]![0];
+      const byTtl = new Map<number, string[]>();
+      for (const [key, ttl] of marks) {
+        const keys = byTtl.get(ttl);
+        if (keys) keys.push(key);
+        else byTtl.set(ttl, [key]);
       }
-      await this.client.zadd(this.markersKey, ...args);
-      if (now >= this.nextTrim) {
-        this.nextTrim = now + TRIM_EVERY_MS;
-        void this.dropExpiredMarkers().catch(() => {});
-      }
+      await Promise.all([...byTtl].map(([ttl, keys]) => this.zaddMarkers(keys, ttl)));
       return new Array<undefined>(marks.length);
     });
     this.lookupBatch = new TurnBatcher(async (lookups: Array<readonly string[]>) => {
@@ -118,6 +114,27 @@ export class RedisDedupStore implements DedupStore {
   /** Processed-markers live in their own sorted set, not in the claims' keys (see docs/redis.md). */
   mark(key: string, ttlSeconds: number): Promise<void> {
     return this.markBatch.add([key, ms(ttlSeconds)]);
+  }
+
+  /** One ZADD; a worker hands over its markers of one turn here. */
+  markMany(keys: readonly string[], ttlSeconds: number): Promise<void> {
+    return keys.length === 0 ? Promise.resolve() : this.zaddMarkers(keys, ms(ttlSeconds));
+  }
+
+  /** Adds markers that all expire `ttlMs` from now; now and then drops expired ones. */
+  private async zaddMarkers(keys: readonly string[], ttlMs: number): Promise<void> {
+    const now = Date.now();
+    const expiry = String(now + ttlMs);
+    const args: string[] = new Array(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) {
+      args[2 * i] = expiry;
+      args[2 * i + 1] = keys[i]!;
+    }
+    await this.client.zadd(this.markersKey, ...args);
+    if (now >= this.nextTrim) {
+      this.nextTrim = now + TRIM_EVERY_MS;
+      void this.dropExpiredMarkers().catch(() => {});
+    }
   }
 
   /** The keys of every caller in this turn go in one ZMSCORE; a marker past its expiry is not done. */

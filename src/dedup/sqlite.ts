@@ -57,6 +57,11 @@ export class SqliteDedupStore implements DedupStore {
     await this.marks.add([key, ttlSeconds * 1000]);
   }
 
+  /** Joins this turn's commit, as mark() does. */
+  async markMany(keys: readonly string[], ttlSeconds: number): Promise<void> {
+    await Promise.all(keys.map((key) => this.marks.add([key, ttlSeconds * 1000])));
+  }
+
   async marked(keys: readonly string[]): Promise<Set<string>> {
     return this.table.marked(keys);
   }

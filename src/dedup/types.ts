@@ -16,6 +16,8 @@ export interface DedupStore {
   release(key: string): Promise<void>;
   /** Mark a key done (worker processed-markers), whatever its state. */
   mark(key: string, ttlSeconds: number): Promise<void>;
+  /** Optional: mark many keys done in one step (a worker's markers of one event-loop turn). */
+  markMany?(keys: readonly string[], ttlSeconds: number): Promise<void>;
   /** The subset of `keys` that are done. */
   marked(keys: readonly string[]): Promise<ReadonlySet<string>>;
   close(): Promise<void>;

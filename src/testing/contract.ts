@@ -391,6 +391,15 @@ export function dedupStoreContract(options: DedupContractOptions): void {
       expect([...(await s.marked([a, b, c]))].sort()).toEqual([a, c].sort());
       expect((await s.marked([])).size).toBe(0);
     });
+
+    it("markMany(), where the store has it, marks every key at once", async (ctx) => {
+      const s = await open();
+      if (!s.markMany) return ctx.skip("not applicable: the store has no markMany() (it is optional)");
+      const [a, b, c] = [key(), key(), key()];
+      await s.markMany([a, c], 60);
+      await s.markMany([], 60);
+      expect([...(await s.marked([a, b, c]))].sort()).toEqual([a, c].sort());
+    });
   });
 }
 

@@ -8,6 +8,7 @@ import type { ConsumeOptions, Delivery, QueueBackend } from "../queue/types.js";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { Invocation } from "./invocation.js";
 import type { RouteLock } from "./locks.js";
+import { MarkerWriter } from "./marker-writer.js";
 
 export interface WorkerOptions {
   backend: QueueBackend;
@@ -47,22 +48,17 @@ interface Failure {
   retryInMs?: number;
 }
 
-/** A delivery with the routes it matched and their processed-marker keys. */
-interface Plan {
+/** A delivery in the worker's hands: the routes it matched, their markers, what running them did. */
+interface Task {
   delivery: Delivery;
   routes: Route[];
+  /** The processed-marker key of each route. */
   keys: string[];
-}
-
-/** What running a delivery's handlers did. */
-interface Ran {
-  /** Routes matched. */
-  routes: number;
   /** Handlers run (the others had a processed-marker). */
   ran: number;
-  failures: Failure[];
+  failures: Failure[] | null;
   /** Processed-markers of the handlers that succeeded, on their way. */
-  marks: Promise<void>[];
+  marks: Promise<void>[] | null;
 }
 
 /** A lookup of no keys finds nothing. */
@@ -134,6 +130,8 @@ export class Worker {
     "acked" | "skipped_processed" | "retried" | "dead_lettered",
     { inc(): void }
   >;
+  /** Writes the processed-markers of each turn in one call. */
+  private readonly marks: MarkerWriter;
   private readonly handlerTimers = new Map<string, Record<HandlerOutcome, { observe(v: number): void }>>();
 
   constructor(options: WorkerOptions) {
@@ -146,6 +144,12 @@ export class Worker {
       processedTtlSeconds: WORKER_DEFAULTS.processedTtlSeconds,
       ...options,
     };
+    this.marks = new MarkerWriter(this.o.markers, this.o.processedTtlSeconds, (keys, err) => {
+      this.o.logger.warn(
+        { markers: keys, err: errorText(err) },
+        "processed-markers not written: a redelivery of these events would run their handlers again",
+      );
+    });
     const { deliveries } = this.o.metrics;
     const group = this.o.group;
     this.counted = {
@@ -245,51 +249,61 @@ export class Worker {
   /** Deliveries taken together: their processed-markers are looked up in one call. Never rejects. */
   private async processBatch(batch: readonly Delivery[]): Promise<void> {
     const { group, markers } = this.o;
-    const plans: Plan[] = new Array(batch.length);
+    const tasks: Task[] = new Array(batch.length);
     const keys: string[] = [];
     for (let i = 0; i < batch.length; i++) {
       const delivery = batch[i]!;
       const routes = this.o.router.match(delivery.message);
-      const plan: Plan = { delivery, routes, keys: new Array(routes.length) };
+      const task: Task = {
+        delivery,
+        routes,
+        keys: new Array(routes.length),
+        ran: 0,
+        failures: null,
+        marks: null,
+      };
       for (let r = 0; r < routes.length; r++) {
-        plan.keys[r] = `done:${group}:${delivery.message.id}:${routes[r]!.id}`;
-        keys.push(plan.keys[r]!);
+        task.keys[r] = `done:${group}:${delivery.message.id}:${routes[r]!.id}`;
+        keys.push(task.keys[r]!);
       }
-      plans[i] = plan;
+      tasks[i] = task;
     }
     let already: ReadonlySet<string>;
     try {
       already = keys.length === 0 ? NONE_MARKED : await markers.marked(keys);
     } catch (err) {
       // Left unsettled: the lease runs out and the group gets them again.
-      for (const { delivery } of plans) this.unexpected(delivery, err);
+      for (const { delivery } of tasks) this.unexpected(delivery, err);
       return;
     }
-    for (const plan of plans) void this.process(plan, already);
+    for (const task of tasks) this.process(task, already);
   }
 
-  /** One delivery from its markers known to settled; never rejects. */
-  private async process(plan: Plan, already: ReadonlySet<string>): Promise<void> {
-    let settling: Promise<void>;
+  /** One delivery from its markers known to settled; never throws. */
+  private process(task: Task, already: ReadonlySet<string>): void {
+    let ran: Task | Promise<Task>;
     try {
-      const ran = this.runHandlers(plan, already);
-      settling = this.settle(plan.delivery, ran instanceof Promise ? await ran : ran);
+      ran = this.runHandlers(task, already);
     } catch (err) {
-      this.unexpected(plan.delivery, err);
+      this.unexpected(task.delivery, err);
       return;
     }
+    // Synchronous handlers settle without a promise of their own on the way.
+    if (ran instanceof Promise) ran.then(this.settleHandled, (err) => this.unexpected(task.delivery, err));
+    else this.settleHandled(ran);
+  }
+
+  /** Its handlers are done, so its slot is free; it stays in flight until its ack (or retry) is answered. */
+  private readonly settleHandled = (task: Task): void => {
     this.handled();
-    try {
-      await settling;
-    } catch (err) {
+    this.settle(task).then(this.finished, (err: unknown) => {
       this.o.logger.error(
-        { err: errorText(err), id: plan.delivery.message.id },
+        { err: errorText(err), id: task.delivery.message.id },
         "delivery failed unexpectedly",
       );
-    } finally {
       this.finished();
-    }
-  }
+    });
+  };
 
   /** Logs a delivery that could not be handled and gives back its slot; it is left to its lease. */
   private unexpected(delivery: Delivery, err: unknown): void {
@@ -299,68 +313,78 @@ export class Worker {
   }
 
   /** A delivery is settled (or given up on): the drain waits for none of it any more. */
-  private finished(): void {
+  private readonly finished = (): void => {
     if (--this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
     this.slotFreed?.();
-  }
+  };
 
   /**
    * Runs the handlers a delivery still needs (those without a processed-marker), one after another;
    * synchronous when every handler is. Once it is done the slot is free for the next delivery, so a
    * round trip to the queue does not stand between one batch's handlers and the next's.
    */
-  private runHandlers(plan: Plan, already: ReadonlySet<string>): Ran | Promise<Ran> {
-    const ran: Ran = { routes: plan.routes.length, ran: 0, failures: [], marks: [] };
-    this.holding.add(plan.delivery);
-    let async: Promise<Ran> | null = null;
+  private runHandlers(task: Task, already: ReadonlySet<string>): Task | Promise<Task> {
+    this.holding.add(task.delivery);
+    let async: Promise<Task> | null = null;
     try {
-      for (let i = 0; i < plan.routes.length; i++) {
-        if (already.has(plan.keys[i]!)) continue;
-        ran.ran++;
-        const route = plan.routes[i]!;
-        const running = route.claim
-          ? this.runLocked(route, route.claim, plan.delivery)
-          : this.invoke(route, plan.delivery);
+      for (let i = 0; i < task.routes.length; i++) {
+        if (already.has(task.keys[i]!)) continue;
+        task.ran++;
+        const running = this.runRoute(task, i);
         if (running instanceof Promise) {
-          async = this.finishHandlers(plan, already, ran, running, i);
+          async = this.finishHandlers(task, already, running, i);
           return async;
         }
-        this.record(plan, ran, i, running);
+        this.record(task, i, running);
       }
-      return ran;
+      return task;
     } finally {
-      if (!async) this.holding.delete(plan.delivery);
+      if (!async) this.holding.delete(task.delivery);
     }
   }
 
   /** The rest of runHandlers() once a handler turned out to be asynchronous. */
   private async finishHandlers(
-    plan: Plan,
+    task: Task,
     already: ReadonlySet<string>,
-    ran: Ran,
     running: Promise<Failure | null>,
     at: number,
-  ): Promise<Ran> {
+  ): Promise<Task> {
     try {
-      this.record(plan, ran, at, await running);
-      for (let i = at + 1; i < plan.routes.length; i++) {
-        if (already.has(plan.keys[i]!)) continue;
-        ran.ran++;
-        const route = plan.routes[i]!;
-        const next = route.claim
-          ? this.runLocked(route, route.claim, plan.delivery)
-          : this.invoke(route, plan.delivery);
-        this.record(plan, ran, i, next instanceof Promise ? await next : next);
+      this.record(task, at, await running);
+      for (let i = at + 1; i < task.routes.length; i++) {
+        if (already.has(task.keys[i]!)) continue;
+        task.ran++;
+        const next = this.runRoute(task, i);
+        this.record(task, i, next instanceof Promise ? await next : next);
       }
-      return ran;
+      return task;
     } finally {
-      this.holding.delete(plan.delivery);
+      this.holding.delete(task.delivery);
     }
   }
 
-  private record(plan: Plan, ran: Ran, i: number, failure: Failure | null): void {
-    if (failure) ran.failures.push(failure);
-    else ran.marks.push(this.markDone(plan.keys[i]!, plan.delivery.message.id));
+  private runRoute(task: Task, i: number): Failure | null | Promise<Failure | null> {
+    const route = task.routes[i]!;
+    return route.claim
+      ? this.runLocked(route, route.claim, task.delivery)
+      : this.invoke(route, task.delivery);
+  }
+
+  /**
+   * A handler's outcome. A success writes its processed-marker (never rejects). The marker only
+   * matters if this delivery comes again (a failed ack, a crash, a duplicate copy), so it is sent
+   * alongside the ack rather than awaited before it; a retry, though, waits for it, so the handlers
+   * that succeeded are skipped next time.
+   */
+  private record(task: Task, i: number, failure: Failure | null): void {
+    if (failure) {
+      task.failures ??= [];
+      task.failures.push(failure);
+    } else {
+      task.marks ??= [];
+      task.marks.push(this.marks.add(task.keys[i]!));
+    }
   }
 
   private async ack(delivery: Delivery, counter: { inc(): void }): Promise<void> {
@@ -368,34 +392,20 @@ export class Worker {
     counter.inc();
   }
 
-  /**
-   * Writes a processed-marker; never rejects. It only matters if this delivery comes again (a failed
-   * ack, a crash, a duplicate copy), so it is sent alongside the ack rather than awaited before it;
-   * a retry, though, waits for it, so the handlers that succeeded are skipped next time.
-   */
-  private markDone(key: string, id: string): Promise<void> {
-    return this.o.markers.mark(key, this.o.processedTtlSeconds).catch((err: unknown) => {
-      this.o.logger.warn(
-        { id, marker: key, err: errorText(err) },
-        "processed-marker not written: a redelivery of this event would run the handler again",
-      );
-    });
-  }
-
   /** Acks (or retries, or dead-letters) a delivery whose handlers are done. */
-  private async settle(delivery: Delivery, { routes, ran, failures, marks }: Ran): Promise<void> {
+  private async settle({ delivery, routes, ran, failures, marks }: Task): Promise<void> {
     const { metrics, group, logger } = this.o;
     const envelope = delivery.message;
-    if (routes === 0) return this.ack(delivery, this.counted.acked);
+    if (routes.length === 0) return this.ack(delivery, this.counted.acked);
     if (ran === 0) return this.ack(delivery, this.counted.skipped_processed);
-    if (failures.length === 0) {
+    if (failures === null) {
       // Marks never reject; the ack may, so it is awaited first (nothing else is left to observe it).
       await delivery.ack();
-      for (const mark of marks) await mark;
+      if (marks) for (const mark of marks) await mark;
       this.counted.acked.inc();
       return;
     }
-    for (const mark of marks) await mark;
+    if (marks) for (const mark of marks) await mark;
     const reason = failures.map((f) => `${f.route}: ${f.error}`).join("; ");
     if (delivery.attempt >= this.o.maxAttempts) {
       await delivery.deadLetter(reason);

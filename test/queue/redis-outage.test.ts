@@ -182,7 +182,8 @@ describe.skipIf(!available)("redis backend: outages of a private redis-server", 
     const q = await RedisQueue.open({ url: server.url, keyPrefix, dataDir });
     const admin = new Redis(server.url);
     const topic = uniqueTopic();
-    const total = 400;
+    // More than two XACKs' worth (at most 1000 ids each): every ack still resolves.
+    const total = 2400;
     const c = new DeliveryCollector(q, topic, { group: "g", leaseMs: 10_000 });
     try {
       await Promise.all(Array.from({ length: total }, () => q.publish(topic, sampleEnvelope())));
@@ -191,8 +192,8 @@ describe.skipIf(!available)("redis backend: outages of a private redis-server", 
       await Promise.all(got.map((d) => d.ack()));
       const info = await admin.info("commandstats");
       const calls = Number(/cmdstat_xack:calls=(\d+)/.exec(info)?.[1] ?? 0);
-      expect(calls).toBeGreaterThan(0);
-      expect(calls).toBeLessThanOrEqual(5);
+      expect(calls).toBeGreaterThanOrEqual(3);
+      expect(calls).toBeLessThanOrEqual(6);
       expect((await q.stats(topic, "g")).depth).toBe(0);
     } finally {
       await c.stop();
