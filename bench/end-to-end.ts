@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import type { Env } from "../src/queue/types.js";
+import { collectGarbage } from "./gc.js";
 
 // The built code, as users run it: tsx would wrap every function in helpers of its own.
 const built = <T>(path: string): Promise<T> => import(new URL(`../dist/${path}`, import.meta.url).href);
@@ -57,6 +58,7 @@ export async function slacklineEndToEnd(
     const { v: _v, body, ...meta } = sampleEnvelope();
     return envelopeAroundRawBody(meta, body, JSON.stringify(body));
   });
+  collectGarbage();
   const cpu = process.cpuUsage();
   const started = performance.now();
   void worker.start();
@@ -79,6 +81,7 @@ export async function rawRedisLoop(url: string, count: number): Promise<EndToEnd
   const stream = `bench:raw:${Date.now()}`;
   await consumer.xgroup("CREATE", stream, "g", "0", "MKSTREAM");
   const payload = JSON.stringify(sampleEnvelope());
+  collectGarbage();
   const cpu = process.cpuUsage();
   const started = performance.now();
   const produce = (async () => {

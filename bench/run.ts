@@ -3,8 +3,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { dropNatsTopic, dropRabbitTopic, dropRedisKeys, runPrefix } from "../test/helpers/broker-cleanup.js";
 import { tcpReachable } from "../test/helpers/services.js";
 import { cpuSeconds } from "./cpu.js";
@@ -32,9 +30,7 @@ const E2E_CONCURRENCY = Number(values["e2e-concurrency"]);
 const E2E_ROUNDS = Math.max(1, Number(values["e2e-rounds"]));
 /** In-process runs compile their code as they go: the end-to-end warm-up is larger than ingress's. */
 const E2E_WARMUP = 10_000;
-setFlagsFromString("--expose-gc");
-/** A full collection before each in-process run, so no run pays for the garbage of the one before. */
-const collectGarbage = runInNewContext("gc") as () => void;
+
 const SECRET = "bench-signing-secret";
 const WARMUP = 3000;
 const BACKENDS = ["memory", "sqlite", "redis", "nats", "rabbitmq"];
@@ -141,7 +137,6 @@ async function endToEnd(backends: string[]) {
   const once = async (name: string, events: number): Promise<EndToEndResult> => {
     const prefix = runPrefix("bench");
     const topic = `bench_e2e_${Date.now()}`;
-    collectGarbage();
     const result =
       name === "raw"
         ? await rawRedisLoop(redisUrl, events)

@@ -324,23 +324,14 @@ export class Worker {
    * round trip to the queue does not stand between one batch's handlers and the next's.
    */
   private runHandlers(task: Task, already: ReadonlySet<string>): Task | Promise<Task> {
-    this.holding.add(task.delivery);
-    let async: Promise<Task> | null = null;
-    try {
-      for (let i = 0; i < task.routes.length; i++) {
-        if (already.has(task.keys[i]!)) continue;
-        task.ran++;
-        const running = this.runRoute(task, i);
-        if (running instanceof Promise) {
-          async = this.finishHandlers(task, already, running, i);
-          return async;
-        }
-        this.record(task, i, running);
-      }
-      return task;
-    } finally {
-      if (!async) this.holding.delete(task.delivery);
+    for (let i = 0; i < task.routes.length; i++) {
+      if (already.has(task.keys[i]!)) continue;
+      task.ran++;
+      const running = this.runRoute(task, i);
+      if (running instanceof Promise) return this.finishHandlers(task, already, running, i);
+      this.record(task, i, running);
     }
+    return task;
   }
 
   /** The rest of runHandlers() once a handler turned out to be asynchronous. */
@@ -350,6 +341,9 @@ export class Worker {
     running: Promise<Failure | null>,
     at: number,
   ): Promise<Task> {
+    // Its lease is kept alive from here on; a synchronous handler cannot outlive a lease (no timer
+    // fires while it runs), so deliveries whose handlers all are need no place in `holding`.
+    this.holding.add(task.delivery);
     try {
       this.record(task, at, await running);
       for (let i = at + 1; i < task.routes.length; i++) {

@@ -7,7 +7,14 @@ import type { AckBatcher } from "./ack-batcher.js";
 import type { RedisKeys } from "./config.js";
 import type { ConsumerNames } from "./consumer-name.js";
 import { type DeliveryOwner, type Leased, RedisDelivery } from "./delivery.js";
-import { fieldMap, parseEnvelope, readReplyEntries, type StreamEntry } from "./entries.js";
+import {
+  fieldMap,
+  parseEnvelope,
+  readReplyEntries,
+  type StreamEntry,
+  type TopicEntryFields,
+  topicEntryFields,
+} from "./entries.js";
 import type { QueueScripts } from "./scripts.js";
 
 /** What a consumer needs from its queue. */
@@ -314,14 +321,14 @@ export class RedisConsumer implements DeliveryOwner {
 
   /** A leased entry as a Delivery; null when it is not for us (another group's retry, malformed, stolen). */
   private prepare(leased: Leased): Delivery | null | Promise<Delivery | null> {
-    const f = fieldMap(leased.fields);
+    const f = topicEntryFields(leased.fields);
     if (f.group && f.group !== this.group) {
       // A retry or replay addressed to another group: this group already had the message.
       void this.acks.ack(leased.id).catch(() => {});
       return null;
     }
     const envelope = parseEnvelope(f.envelope);
-    if (typeof envelope === "string") return this.deadLetterMalformed(leased, f, envelope);
+    if (typeof envelope === "string") return this.deadLetterMalformed(leased, envelope);
     // Waited in the buffer a while: make sure the lease is still ours and fresh before handing it out.
     if (Date.now() - leased.readAt > this.leaseMs / 3) {
       return this.ctx.scripts
@@ -331,7 +338,8 @@ export class RedisConsumer implements DeliveryOwner {
     return this.delivery(leased, envelope, f);
   }
 
-  private async deadLetterMalformed(leased: Leased, f: Record<string, string>, why: string): Promise<null> {
+  private async deadLetterMalformed(leased: Leased, why: string): Promise<null> {
+    const f = fieldMap(leased.fields);
     const raw = f.envelope ?? JSON.stringify(f);
     await this.deadLetterLeased(leased, raw, f.id ?? "", `malformed stream entry: ${why}`, leased.count);
     return null;
@@ -361,7 +369,7 @@ export class RedisConsumer implements DeliveryOwner {
     return [this.group, this.name!, leased.id, leased.count];
   }
 
-  private delivery(leased: Leased, message: Envelope, f: Record<string, string>): Delivery {
+  private delivery(leased: Leased, message: Envelope, f: TopicEntryFields): Delivery {
     const attempt = (Number(f.attempt) || 0) + leased.count;
     const delivery = new RedisDelivery(this, leased, message, attempt, f.envelope!);
     this.held.set(leased.id, delivery);

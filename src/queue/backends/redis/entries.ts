@@ -10,6 +10,38 @@ export function fieldMap(flat: readonly string[]): Record<string, string> {
   return out;
 }
 
+/** The fields of a topic entry a consumer reads (layout: docs/redis.md); the others are ignored. */
+export interface TopicEntryFields {
+  envelope: string | undefined;
+  id: string | undefined;
+  /** Set on a retry or replay addressed to one group. */
+  group: string | undefined;
+  /** Attempts before this entry was written (a retry's). */
+  attempt: string | undefined;
+}
+
+/** Reads a topic entry's fields off the flat list, without an object keyed by whatever names it has. */
+export function topicEntryFields(flat: readonly string[]): TopicEntryFields {
+  const f: TopicEntryFields = { envelope: undefined, id: undefined, group: undefined, attempt: undefined };
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    switch (flat[i]) {
+      case "envelope":
+        f.envelope = flat[i + 1];
+        break;
+      case "id":
+        f.id = flat[i + 1];
+        break;
+      case "group":
+        f.group = flat[i + 1];
+        break;
+      case "attempt":
+        f.attempt = flat[i + 1];
+        break;
+    }
+  }
+  return f;
+}
+
 /** XREADGROUP's reply for one stream: [[key, entries]] or null when the BLOCK timed out. */
 export function readReplyEntries(reply: unknown): StreamEntry[] {
   if (!Array.isArray(reply) || reply.length === 0) return [];
