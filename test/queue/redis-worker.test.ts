@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { RedisDedupStore } from "../../src/dedup/redis.js";
-import type { DedupStore } from "../../src/dedup/types.js";
 import { Router } from "../../src/handlers/router.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { Worker } from "../../src/worker/worker.js";
+import { storeOver } from "../helpers/dedup.js";
 import { REDIS_URL, requireService } from "../helpers/services.js";
 import { sleep } from "../helpers/wait.js";
 import { redisTestSpace } from "./redis-helpers.js";
@@ -80,18 +80,13 @@ describe.skipIf(!available)("redis backend under the real Worker", () => {
     const queue = await space.open();
     const store = await RedisDedupStore.open({ url: REDIS_URL, keyPrefix: space.keyPrefix });
     const lookups: string[][] = [];
-    const markers: DedupStore = {
+    const markers = storeOver(store, {
       name: "counting",
-      claim: (key, ttl) => store.claim(key, ttl),
-      confirm: (key, ttl) => store.confirm(key, ttl),
-      release: (key) => store.release(key),
-      mark: (key, ttl) => store.mark(key, ttl),
       marked: (keys) => {
         lookups.push([...keys]);
         return store.marked(keys);
       },
-      close: () => store.close(),
-    };
+    });
     const sent = Array.from({ length: 10 }, () => sampleEnvelope());
     // One of them was handled already (a duplicate publish, a redelivery after a lost ack).
     await store.mark(`done:g:${sent[3]!.id}:app_mention#0`, 60);

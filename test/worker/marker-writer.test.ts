@@ -1,33 +1,28 @@
 import { describe, expect, it } from "vitest";
 import { MemoryDedupStore } from "../../src/dedup/memory.js";
-import type { DedupStore } from "../../src/dedup/types.js";
 import { MarkerWriter } from "../../src/worker/marker-writer.js";
+import { storeOver } from "../helpers/dedup.js";
 
 /** A memory store that records each markMany() call (or lacks markMany, or fails). */
 function store(options: { many?: boolean; failing?: boolean } = {}) {
   const inner = new MemoryDedupStore();
   const calls: string[][] = [];
-  const s: DedupStore = {
+  const s = storeOver(inner, {
     name: "recording",
-    claim: (k, t) => inner.claim(k, t),
-    confirm: (k, t) => inner.confirm(k, t),
-    release: (k) => inner.release(k),
     mark: async (k, t) => {
       if (options.failing) throw new Error("store down");
       await inner.mark(k, t);
     },
-    marked: (keys) => inner.marked(keys),
-    close: () => inner.close(),
     ...(options.many
       ? {
           markMany: async (keys: readonly string[], t: number) => {
             calls.push([...keys]);
             if (options.failing) throw new Error("store down");
-            for (const k of keys) await inner.mark(k, t);
+            await inner.markMany(keys, t);
           },
         }
       : {}),
-  };
+  });
   return { s, calls };
 }
 

@@ -11,6 +11,7 @@ import { MemoryQueue } from "../../src/queue/backends/memory.js";
 import type { ConsumeOptions, Delivery } from "../../src/queue/types.js";
 import { sampleEnvelope } from "../../src/testing/envelopes.js";
 import { Worker, type WorkerOptions } from "../../src/worker/worker.js";
+import { storeOver } from "../helpers/dedup.js";
 import { sleep, until } from "../helpers/wait.js";
 
 const TOPIC = "events";
@@ -304,17 +305,12 @@ describe("Worker", () => {
   it("acks once the handler succeeded even if its processed-marker cannot be written (it reruns nothing)", async () => {
     const queue = new MemoryQueue();
     const store = new MemoryDedupStore();
-    const broken: DedupStore = {
+    const broken = storeOver(store, {
       name: "broken",
-      claim: (key, ttl) => store.claim(key, ttl),
-      confirm: (key, ttl) => store.confirm(key, ttl),
-      release: (key) => store.release(key),
-      close: () => store.close(),
-      marked: (keys) => store.marked(keys),
       mark: async () => {
         throw new Error("store down");
       },
-    };
+    });
     let calls = 0;
     startWorker(
       queue,
