@@ -96,6 +96,41 @@ describe.skipIf(!available)("redis backend: outages of a private redis-server", 
       }
     });
 
+    it("a buffered entry whose lease check fails stays first in line and is handed out once Redis answers", async () => {
+      const q = await RedisQueue.open({ url: server.url, keyPrefix, dataDir, commandTimeoutMs: 300 });
+      const topic = uniqueTopic();
+      const sent = Array.from({ length: 3 }, () => sampleEnvelope());
+      for (const e of sent) await q.publish(topic, e);
+      const controller = new AbortController();
+      const deliveries = q
+        .consume(topic, { group: "g", leaseMs: 600, prefetch: 10, signal: controller.signal })
+        [Symbol.asyncIterator]();
+      try {
+        // One read leased all three; two wait in the consumer's buffer.
+        const first = (await deliveries.next()).value as Delivery;
+        expect(first.message.id).toBe(sent[0]!.id);
+        await first.ack();
+        // Older than a third of the lease now: each is checked (a script) before it is handed out.
+        await sleep(250);
+        server.freeze();
+        const next = deliveries.next();
+        await sleep(700); // the check times out at least once
+        server.thaw();
+        const second = (await next).value as Delivery;
+        expect([second.message.id, second.attempt]).toEqual([sent[1]!.id, 1]);
+        await second.ack();
+        const third = (await deliveries.next()).value as Delivery;
+        expect([third.message.id, third.attempt]).toEqual([sent[2]!.id, 1]);
+        await third.ack();
+        await eventually(async () => expect((await q.stats(topic, "g")).depth).toBe(0));
+      } finally {
+        server.thaw();
+        controller.abort();
+        await deliveries.return?.();
+        await q.close();
+      }
+    });
+
     it("frozen (SIGSTOP): publish and ping fail within the command timeout; all resumes after SIGCONT", async () => {
       const q = await RedisQueue.open({ url: server.url, keyPrefix, dataDir, commandTimeoutMs: 300 });
       const topic = uniqueTopic();

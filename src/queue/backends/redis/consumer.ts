@@ -116,14 +116,10 @@ export class RedisConsumer implements DeliveryOwner {
       while (!signal.aborted) {
         try {
           if (this.buffer.length > 0) {
-            const taken = most >= this.buffer.length ? this.buffer.splice(0) : this.buffer.splice(0, most);
-            const batch: Delivery[] = [];
-            for (const leased of taken) {
-              const prepared = this.prepare(leased);
-              const delivery = prepared instanceof Promise ? await prepared : prepared;
-              if (delivery) batch.push(delivery);
-            }
+            const { batch, failed } = await this.prepareBuffered(most);
             if (batch.length > 0 && !signal.aborted) yield batch;
+            // The entry that failed stays first in the buffer: it is prepared again after the pause.
+            if (failed) throw failed.err;
             continue;
           }
           // Read again once half the prefetch is free, not on every single ack: one XREADGROUP of many
@@ -316,6 +312,29 @@ export class RedisConsumer implements DeliveryOwner {
           "removed dead redis consumers",
         );
       }
+    }
+  }
+
+  /**
+   * Up to `most` deliveries from the front of the buffer. Should preparing one fail (Redis away while
+   * a stale lease is checked), those already prepared are still handed out (they are held now) and
+   * the rest stay buffered.
+   */
+  private async prepareBuffered(most: number): Promise<{ batch: Delivery[]; failed?: { err: unknown } }> {
+    const batch: Delivery[] = [];
+    let taken = 0;
+    try {
+      while (taken < this.buffer.length && batch.length < most) {
+        const prepared = this.prepare(this.buffer[taken]!);
+        const delivery = prepared instanceof Promise ? await prepared : prepared;
+        taken++;
+        if (delivery) batch.push(delivery);
+      }
+      return { batch };
+    } catch (err) {
+      return { batch, failed: { err } };
+    } finally {
+      this.buffer.splice(0, taken);
     }
   }
 
