@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import type { Env } from "../src/queue/types.js";
-import { collectGarbage } from "./gc.js";
+import { collectGarbage } from "../test/helpers/gc.js";
 
 // The built code, as users run it: tsx would wrap every function in helpers of its own.
 const built = <T>(path: string): Promise<T> => import(new URL(`../dist/${path}`, import.meta.url).href);

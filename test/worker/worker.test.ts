@@ -1,5 +1,3 @@
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryDedupStore } from "../../src/dedup/memory.js";
 import type { DedupStore } from "../../src/dedup/types.js";
@@ -12,6 +10,7 @@ import type { ConsumeOptions, Delivery } from "../../src/queue/types.js";
 import { sampleEnvelope } from "../../src/testing/envelopes.js";
 import { Worker, type WorkerOptions } from "../../src/worker/worker.js";
 import { storeOver } from "../helpers/dedup.js";
+import { collectGarbage } from "../helpers/gc.js";
 import { sleep, until } from "../helpers/wait.js";
 
 const TOPIC = "events";
@@ -327,8 +326,6 @@ describe("Worker", () => {
   });
 
   it("keeps nothing of a settled delivery: the heap stays flat over 40,000 deliveries", async () => {
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as () => void;
     // Markers that keep nothing, so whatever the heap keeps is the worker's (and the queue's).
     const forgetful: DedupStore = {
       name: "forgetful",
@@ -353,7 +350,7 @@ describe("Worker", () => {
       for (let i = 0; i < count; i++) await queue.publish(TOPIC, sampleEnvelope());
       await until(() => handled === target, 30_000);
       await sleep(20);
-      gc();
+      collectGarbage();
       return process.memoryUsage().heapUsed;
     };
     const warm = await heapAfter(5_000);
