@@ -30,6 +30,9 @@ export interface Route {
 
 const ROUTER_BRAND = Symbol.for("slackline.router");
 
+/** Lower priority first; ties in registration order. */
+const byRunOrder = (a: Route, b: Route): number => a.priority - b.priority || a.order - b.order;
+
 /** The payload a matched handler receives: the inner event, the interaction payload or the command form. */
 export function payloadOf(envelope: Envelope): unknown {
   const body = envelope.body as Record<string, unknown>;
@@ -126,15 +129,23 @@ export class Router {
     return this;
   }
 
-  /** The handlers an envelope runs, in order: priority, then registration. */
-  match(envelope: Envelope): Route[] {
-    const matched: Route[] = [];
+  /**
+   * The handlers an envelope runs, in order: priority, then registration. Read-only: it may be the
+   * router's own list.
+   */
+  match(envelope: Envelope): readonly Route[] {
+    let only: Route[] | undefined;
+    let matched: Route[] | undefined;
     for (const name of routeNamesOf(envelope)) {
       const routes = this.byName.get(name);
-      if (routes) matched.push(...routes);
+      if (!routes) continue;
+      if (!only) only = routes;
+      else if (!matched) matched = [...only, ...routes];
+      else matched.push(...routes);
     }
-    if (matched.length === 0) return [...this.fallbacks];
-    return matched.sort((a, b) => a.priority - b.priority || a.order - b.order);
+    // One name's list is kept in run order: handed out as it is (the usual case: no copy, no sort).
+    if (!matched) return only ?? this.fallbacks;
+    return matched.sort(byRunOrder);
   }
 
   /** Route names registered, for the start-up log. */
@@ -163,6 +174,7 @@ export class Router {
     }
     const list = this.byName.get(name) ?? [];
     list.push(route);
+    list.sort(byRunOrder);
     this.byName.set(name, list);
   }
 }

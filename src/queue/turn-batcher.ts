@@ -6,9 +6,12 @@
 export class TurnBatcher<In, Out> {
   private pending: Array<{ input: In; resolve: (out: Out) => void; reject: (err: unknown) => void }> = [];
 
-  /** `run` answers every input of a batch, in order. */
+  /**
+   * `run` answers every input of a batch, in order; an answer that is an Error rejects its own call
+   * only (one item of a batch can fail where the others succeed, as a script's XADD can).
+   */
   constructor(
-    private readonly run: (inputs: In[]) => Promise<Out[]>,
+    private readonly run: (inputs: In[]) => Promise<Array<Out | Error>>,
     private readonly maxBatch = 1000,
   ) {}
 
@@ -23,10 +26,16 @@ export class TurnBatcher<In, Out> {
     const all = this.pending;
     this.pending = [];
     for (let i = 0; i < all.length; i += this.maxBatch) {
-      const batch = all.slice(i, i + this.maxBatch);
-      this.run(batch.map((b) => b.input)).then(
+      const batch = all.length <= this.maxBatch ? all : all.slice(i, i + this.maxBatch);
+      const inputs: In[] = new Array(batch.length);
+      for (let j = 0; j < batch.length; j++) inputs[j] = batch[j]!.input;
+      this.run(inputs).then(
         (outputs) => {
-          for (let j = 0; j < batch.length; j++) batch[j]!.resolve(outputs[j] as Out);
+          for (let j = 0; j < batch.length; j++) {
+            const out = outputs[j];
+            if (out instanceof Error) batch[j]!.reject(out);
+            else batch[j]!.resolve(out as Out);
+          }
         },
         (err: unknown) => {
           for (const b of batch) b.reject(err);

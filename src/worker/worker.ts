@@ -51,15 +51,17 @@ interface Failure {
 /** A delivery in the worker's hands: the routes it matched, their markers, what running them did. */
 interface Task {
   delivery: Delivery;
-  routes: Route[];
+  routes: readonly Route[];
   /** The processed-marker key of each route. */
   keys: string[];
   /** Handlers run (the others had a processed-marker). */
   ran: number;
   failures: Failure[] | null;
-  /** Processed-markers of the handlers that succeeded, on their way. */
-  marks: Promise<void>[] | null;
+  /** Processed-markers of the handlers that succeeded, on their way (those of one turn share a promise). */
+  marks: Promise<void> | null;
 }
+
+const nothing = (): void => {};
 
 /** A lookup of no keys finds nothing. */
 const NONE_MARKED: ReadonlySet<string> = new Set();
@@ -128,7 +130,7 @@ export class Worker {
   /** Metric children resolved once: label lookups hash their values on every call. */
   private readonly counted: Record<
     "acked" | "skipped_processed" | "retried" | "dead_lettered",
-    { inc(): void }
+    { inc(by?: number): void }
   >;
   /** Writes the processed-markers of each turn in one call. */
   private readonly marks: MarkerWriter;
@@ -276,11 +278,16 @@ export class Worker {
       for (const { delivery } of tasks) this.unexpected(delivery, err);
       return;
     }
-    for (const task of tasks) this.process(task, already);
+    const succeeded: Task[] = [];
+    for (const task of tasks) this.process(task, already, succeeded);
+    if (succeeded.length > 0) this.ackTogether(succeeded);
   }
 
-  /** One delivery from its markers known to settled; never throws. */
-  private process(task: Task, already: ReadonlySet<string>): void {
+  /**
+   * One delivery from its markers known to its handlers done; never throws. One whose handlers all
+   * succeeded at once (or had none to run) joins `succeeded`, acked with the rest of its batch.
+   */
+  private process(task: Task, already: ReadonlySet<string>, succeeded: Task[]): void {
     let ran: Task | Promise<Task>;
     try {
       ran = this.runHandlers(task, already);
@@ -288,15 +295,75 @@ export class Worker {
       this.unexpected(task.delivery, err);
       return;
     }
-    // Synchronous handlers settle without a promise of their own on the way.
     if (ran instanceof Promise) ran.then(this.settleHandled, (err) => this.unexpected(task.delivery, err));
+    else if (ran.failures === null) succeeded.push(ran);
     else this.settleHandled(ran);
+  }
+
+  /**
+   * Acks deliveries whose handlers all succeeded at once, with one reaction per distinct ack promise
+   * rather than one per delivery (Redis answers a turn's acks with one XACK and one promise). Each
+   * is still counted, logged and taken out of flight on its own ack's outcome.
+   */
+  private ackTogether(tasks: readonly Task[]): void {
+    this.handling -= tasks.length;
+    this.slotFreed?.();
+    let shared: Promise<void> | undefined;
+    let from = 0;
+    for (let i = 0; i < tasks.length; i++) {
+      let acked: Promise<void>;
+      try {
+        acked = tasks[i]!.delivery.ack();
+      } catch (err) {
+        acked = Promise.reject(err);
+      }
+      if (acked === shared) continue;
+      if (shared) this.afterAcks(shared, tasks, from, i);
+      shared = acked;
+      from = i;
+    }
+    if (shared) this.afterAcks(shared, tasks, from, tasks.length);
+  }
+
+  /** Once tasks[from, to) are acked: counted, and out of flight once their markers are written too. */
+  private afterAcks(acked: Promise<void>, tasks: readonly Task[], from: number, to: number): void {
+    const count = to - from;
+    acked.then(
+      () => {
+        let skipped = 0;
+        let marks: Promise<void> | null = null;
+        let moreMarks: Promise<void>[] | null = null;
+        for (let i = from; i < to; i++) {
+          const task = tasks[i]!;
+          if (task.ran === 0 && task.routes.length > 0) skipped++;
+          if (task.marks === null || task.marks === marks) continue;
+          if (marks === null) marks = task.marks;
+          else if (moreMarks === null) moreMarks = [marks, task.marks];
+          else moreMarks.push(task.marks);
+        }
+        if (skipped > 0) this.counted.skipped_processed.inc(skipped);
+        if (count > skipped) this.counted.acked.inc(count - skipped);
+        // Marks never reject.
+        if (moreMarks) void Promise.all(moreMarks).then(() => this.finished(count));
+        else if (marks) void marks.then(() => this.finished(count));
+        else this.finished(count);
+      },
+      (err: unknown) => {
+        for (let i = from; i < to; i++) {
+          this.o.logger.error(
+            { err: errorText(err), id: tasks[i]!.delivery.message.id },
+            "delivery failed unexpectedly",
+          );
+        }
+        this.finished(count);
+      },
+    );
   }
 
   /** Its handlers are done, so its slot is free; it stays in flight until its ack (or retry) is answered. */
   private readonly settleHandled = (task: Task): void => {
     this.handled();
-    this.settle(task).then(this.finished, (err: unknown) => {
+    this.settle(task).then(this.finishedOne, (err: unknown) => {
       this.o.logger.error(
         { err: errorText(err), id: task.delivery.message.id },
         "delivery failed unexpectedly",
@@ -312,9 +379,12 @@ export class Worker {
     this.finished();
   }
 
-  /** A delivery is settled (or given up on): the drain waits for none of it any more. */
-  private readonly finished = (): void => {
-    if (--this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
+  private readonly finishedOne = (): void => this.finished();
+
+  /** Deliveries are settled (or given up on): the drain waits for none of them any more. */
+  private readonly finished = (count = 1): void => {
+    this.inFlight -= count;
+    if (this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
     this.slotFreed?.();
   };
 
@@ -376,30 +446,25 @@ export class Worker {
       task.failures ??= [];
       task.failures.push(failure);
     } else {
-      task.marks ??= [];
-      task.marks.push(this.marks.add(task.keys[i]!));
+      const mark = this.marks.add(task.keys[i]!);
+      // The markers of one turn share a promise; an async handler's may be of a later turn.
+      task.marks =
+        task.marks === null || task.marks === mark ? mark : Promise.all([task.marks, mark]).then(nothing);
     }
   }
 
-  private async ack(delivery: Delivery, counter: { inc(): void }): Promise<void> {
-    await delivery.ack();
-    counter.inc();
-  }
-
-  /** Acks (or retries, or dead-letters) a delivery whose handlers are done. */
-  private async settle({ delivery, routes, ran, failures, marks }: Task): Promise<void> {
+  /** Acks (or retries, or dead-letters) a delivery whose handlers ran and finished asynchronously or failed. */
+  private async settle({ delivery, failures, marks }: Task): Promise<void> {
     const { metrics, group, logger } = this.o;
     const envelope = delivery.message;
-    if (routes.length === 0) return this.ack(delivery, this.counted.acked);
-    if (ran === 0) return this.ack(delivery, this.counted.skipped_processed);
     if (failures === null) {
       // Marks never reject; the ack may, so it is awaited first (nothing else is left to observe it).
       await delivery.ack();
-      if (marks) for (const mark of marks) await mark;
+      if (marks) await marks;
       this.counted.acked.inc();
       return;
     }
-    if (marks) for (const mark of marks) await mark;
+    if (marks) await marks;
     const reason = failures.map((f) => `${f.route}: ${f.error}`).join("; ");
     if (delivery.attempt >= this.o.maxAttempts) {
       await delivery.deadLetter(reason);
@@ -466,18 +531,19 @@ export class Worker {
       this.o.logger,
       this.hardStopped,
     );
-    this.invocations.add(invocation);
     const started = performance.now();
     let result: unknown;
     try {
       result = (route.handler as (p: unknown, c: HandlerContext) => unknown)(payloadOf(envelope), invocation);
     } catch (err) {
-      this.invocations.delete(invocation);
       return this.failed(route, started, err);
     }
-    if (isThenable(result)) return this.settleHandler(route, result, invocation, timeoutMs, started);
-    // A synchronous handler is done already: no timer, no promise.
-    this.invocations.delete(invocation);
+    // Only a handler still running can be aborted by stop(): a synchronous one is done already, with
+    // no timer and no promise.
+    if (isThenable(result)) {
+      this.invocations.add(invocation);
+      return this.settleHandler(route, result, invocation, timeoutMs, started);
+    }
     this.handlerTimer(route.name).ok.observe((performance.now() - started) / 1000);
     return null;
   }

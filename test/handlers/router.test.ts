@@ -67,6 +67,19 @@ describe("routing", () => {
     ]);
   });
 
+  it("keeps one route name's handlers in run order however they were registered", () => {
+    const router = new Router()
+      .on("app_mention", () => {}, { id: "late", priority: 5 })
+      .on("app_mention", () => {}, { id: "early", priority: -5 })
+      .on("app_mention", () => {}, { id: "middle" });
+    const mention = eventEnvelope({ type: "app_mention" });
+    expect(matchedNames(router, mention)).toEqual(["early", "middle", "late"]);
+    // The same list every time (no copy per delivery), and again after another registration.
+    expect(router.match(mention)).toBe(router.match(mention));
+    router.on("app_mention", () => {}, { id: "first", priority: -9 });
+    expect(matchedNames(router, mention)).toEqual(["first", "early", "middle", "late"]);
+  });
+
   it("gives handlers stable default ids and refuses duplicates", () => {
     const router = new Router().on("app_mention", () => {}).on("app_mention", () => {});
     expect(matchedNames(router, eventEnvelope({ type: "app_mention" }))).toEqual([

@@ -10,7 +10,7 @@ import type { Delivery } from "../../src/queue/types.js";
 import { DeliveryCollector } from "../../src/testing/collector.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { REDIS_URL, requireService } from "../helpers/services.js";
-import { sleep } from "../helpers/wait.js";
+import { sleep, until } from "../helpers/wait.js";
 import { redisTestSpace } from "./redis-helpers.js";
 
 const available = await requireService("Redis", REDIS_URL);
@@ -151,6 +151,20 @@ describe.skipIf(!available)("redis backend: Redis-specific semantics", () => {
       );
       expect((await q.stats(topic, "a")).depth).toBe(0);
       expect((await q.stats(topic, "b")).depth).toBe(0);
+    });
+
+    it("trims by itself as publishes go by, with no caller asking", async () => {
+      const q = await open({ streamMaxLen: 10 });
+      const topic = uniqueTopic();
+      const stream = q.keys.stream(topic);
+      const a = collect(q, topic, { group: "a", consumer: "a1", leaseMs: 60_000, max: 50 });
+      await Promise.all(Array.from({ length: 50 }, () => q.publish(topic, sampleEnvelope())));
+      for (const d of await a.take(50, 10_000)) await d.ack();
+      await a.stop();
+      // The next publishes set off a trim in the background: what group a read and acked goes.
+      await Promise.all(Array.from({ length: 20 }, () => q.publish(topic, sampleEnvelope())));
+      await until(async () => (await raw.xlen(stream)) === 20);
+      expect((await q.stats(topic, "a")).depth).toBe(20);
     });
 
     it("does not trim a topic no group has read yet, so the first group gets everything", async () => {

@@ -92,13 +92,14 @@ describe.skipIf(!available)("redis backend under the real Worker", () => {
     await store.mark(`done:g:${sent[3]!.id}:app_mention#0`, 60);
     await Promise.all(sent.map((e) => queue.publish(topic, e)));
     const handled: string[] = [];
+    const metrics = new Metrics();
     const worker = new Worker({
       backend: queue,
       topic,
       group: "g",
       router: new Router().appMention((_event, ctx) => void handled.push(ctx.envelope.id)),
       markers,
-      metrics: new Metrics(),
+      metrics,
       logger: silentLogger,
       concurrency: 16,
     });
@@ -117,6 +118,12 @@ describe.skipIf(!available)("redis backend under the real Worker", () => {
           .map((e) => e.id)
           .sort(),
       );
+      // Acked together (one XACK), yet each counted; every handled event now has its marker.
+      const counted = await metrics.registry.getSingleMetricAsString("slackline_deliveries_total");
+      expect(counted).toMatch(/result="acked"\} 9/);
+      expect(counted).toMatch(/result="skipped_processed"\} 1/);
+      const keys = sent.map((e) => `done:g:${e.id}:app_mention#0`);
+      expect((await store.marked(keys)).size).toBe(10);
     } finally {
       await worker.stop(1000);
       await running;

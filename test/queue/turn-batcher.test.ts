@@ -23,4 +23,16 @@ describe("TurnBatcher", () => {
     const results = await Promise.allSettled([1, 2, 3, 4].map((n) => batcher.add(n)));
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected"]);
   });
+
+  it("an answer that is an Error rejects its own call only", async () => {
+    const batcher = new TurnBatcher(async (inputs: number[]) =>
+      inputs.map((n) => (n === 2 ? new Error("two failed") : n)),
+    );
+    const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.add(n)));
+    expect(results).toEqual([
+      { status: "fulfilled", value: 1 },
+      { status: "rejected", reason: new Error("two failed") },
+      { status: "fulfilled", value: 3 },
+    ]);
+  });
 });

@@ -1,3 +1,4 @@
+import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryDedupStore } from "../../src/dedup/memory.js";
 import type { DedupStore } from "../../src/dedup/types.js";
@@ -323,6 +324,67 @@ describe("Worker", () => {
     await sleep(100);
     expect((await queue.stats(TOPIC, "g")).depth).toBe(0);
     expect(calls).toBe(1);
+  });
+
+  it("acks a batch of synchronous successes together: a shared ack counts them all, a failed one is logged and let go", async () => {
+    let acksDone!: () => void;
+    const shared = new Promise<void>((resolve) => {
+      acksDone = resolve;
+    });
+    // Deliveries come four at a time. The first three of a batch answer their ack with one shared
+    // promise (as Redis answers one XACK); the fourth's ack fails (a broker gone in between).
+    class BatchingQueue extends MemoryQueue {
+      async *consumeBatches(topic: string, options: ConsumeOptions): AsyncGenerator<Delivery[]> {
+        let batch: Delivery[] = [];
+        for await (const delivery of super.consume(topic, options)) {
+          const last = batch.length === 3;
+          batch.push({
+            ...delivery,
+            ack: () => (last ? Promise.reject(new Error("ack lost")) : delivery.ack().then(() => shared)),
+          });
+          if (last) {
+            yield batch;
+            batch = [];
+          }
+        }
+      }
+    }
+    const queue = new BatchingQueue();
+    const errors: Array<{ id?: string; msg: string }> = [];
+    const logger = pino(
+      { level: "error" },
+      { write: (line: string) => void errors.push(JSON.parse(line) as { id?: string; msg: string }) },
+    );
+    const markers = new MemoryDedupStore();
+    const sent = Array.from({ length: 8 }, () => sampleEnvelope());
+    for (const e of sent) await queue.publish(TOPIC, e);
+    // The third was handled before: its handler is skipped, and it counts as skipped_processed.
+    await markers.mark(`done:g:${sent[2]!.id}:app_mention#0`, 60);
+    let calls = 0;
+    const { worker, metrics } = startWorker(
+      queue,
+      new Router().appMention(() => {
+        calls++;
+      }),
+      { markers, logger, concurrency: 4 },
+    );
+    await until(() => errors.length === 2);
+    expect(errors.map((e) => e.id)).toEqual([sent[3]!.id, sent[7]!.id]);
+    expect(errors[0]!.msg).toBe("delivery failed unexpectedly");
+    expect(calls).toBe(7);
+    // Nothing is counted before the shared ack answers; then every delivery that shared it is.
+    const counted = () => metrics.registry.getSingleMetricAsString("slackline_deliveries_total");
+    expect(await counted()).not.toMatch(/result="acked"/);
+    acksDone();
+    await until(async () => /result="acked"\} 5/.test(await counted()));
+    expect(await counted()).toMatch(/result="skipped_processed"\} 1/);
+    // Every delivery left flight, the failed ones too: stop() has no drain to wait for.
+    const stopping = performance.now();
+    await worker.stop(10_000);
+    expect(performance.now() - stopping).toBeLessThan(5000);
+    // The handlers' markers were written with their acks, the failed acks' too (they only matter on a redelivery).
+    const ids = sent.filter((_, i) => i !== 2).map((e) => `done:g:${e.id}:app_mention#0`);
+    expect((await markers.marked(ids)).size).toBe(7);
   });
 
   it("keeps nothing of a settled delivery: the heap stays flat over 40,000 deliveries", async () => {

@@ -54,7 +54,13 @@ export class RedisQueue implements QueueBackend {
   private readonly logger: Logger;
   private readonly consumers = new Set<RedisConsumer>();
   private readonly groups = new Set<string>();
-  private readonly trims = new Map<string, { published: number; running: Promise<void> | null }>();
+  /** Stream key of each topic published to. */
+  private readonly streams = new Map<string, string>();
+  /** Publishes since the last trim, by stream. */
+  private readonly trims = new Map<
+    string,
+    { topic: string; published: number; running: Promise<void> | null }
+  >();
   private readonly context: ConsumerContext;
   private closed: Promise<void> | null = null;
 
@@ -72,7 +78,7 @@ export class RedisQueue implements QueueBackend {
     });
     this.scripts = queueScripts(this.client);
     this.acks = new AckBatcher(this.client);
-    this.batches = new PublishBatcher(this.scripts);
+    this.batches = new PublishBatcher(this.scripts, (stream, added) => this.published(stream, added));
     this.context = {
       client: this.client,
       scripts: this.scripts,
@@ -113,24 +119,33 @@ export class RedisQueue implements QueueBackend {
     return this.closed !== null;
   }
 
-  async publish(topic: string, message: Envelope): Promise<string> {
-    if (this.isClosed) throw new QueueClosedError(this.name);
-    const id = await this.batches.publish(this.keys.stream(topic), envelopeJson(message), message.id);
-    this.published(topic);
-    return id;
+  publish(topic: string, message: Envelope): Promise<string> {
+    if (this.isClosed) return Promise.reject(new QueueClosedError(this.name));
+    // No async frame of its own: a gateway or producer publishes many messages a turn.
+    return this.batches.publish(this.streamOf(topic), envelopeJson(message), message.id);
   }
 
   /** Dedup key check (shared with RedisDedupStore), XADD and the key's SET, in one script. */
   async publishOnce(topic: string, message: Envelope, dedupTtlSeconds: number): Promise<string | null> {
     if (this.isClosed) throw new QueueClosedError(this.name);
-    const id = await this.batches.publishOnce(this.keys.stream(topic), {
+    const id = await this.batches.publishOnce(this.streamOf(topic), {
       dedupKey: this.keys.dedup(message.id),
       ttlMs: Math.max(1, Math.round(dedupTtlSeconds * 1000)),
       json: envelopeJson(message),
       id: message.id,
     });
-    if (id !== null) this.published(topic);
-    return id;
+    return id === "" ? null : id;
+  }
+
+  /** The topic's stream key, made once per topic (and its trim counter with it). */
+  private streamOf(topic: string): string {
+    let stream = this.streams.get(topic);
+    if (stream === undefined) {
+      stream = this.keys.stream(topic);
+      this.streams.set(topic, stream);
+      this.trims.set(stream, { topic, published: 0, running: null });
+    }
+    return stream;
   }
 
   consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery> {
@@ -162,25 +177,21 @@ export class RedisQueue implements QueueBackend {
   }
 
   /** Counts publishes; every so often trims the stream in the background (never awaited by publish). */
-  private published(topic: string): void {
+  private published(stream: string, added: number): void {
     const max = this.config.streamMaxLen;
-    if (max === 0) return;
-    let state = this.trims.get(topic);
-    if (!state) {
-      state = { published: 0, running: null };
-      this.trims.set(topic, state);
-    }
-    state.published += 1;
+    const state = this.trims.get(stream);
+    if (max === 0 || !state) return;
+    state.published += added;
     if (state.running || state.published < Math.min(1000, Math.max(1, Math.floor(max / 10)))) return;
     state.published = 0;
-    const s = state;
-    s.running = this.trim(topic)
+    const { topic } = state;
+    state.running = this.trim(topic)
       .then(
         () => {},
         (err: Error) => this.logger.warn({ err: err.message, topic }, "redis stream trim failed"),
       )
       .finally(() => {
-        s.running = null;
+        state.running = null;
       });
   }
 

@@ -4,11 +4,14 @@ import type { QueueScripts } from "./scripts.js";
 /** Most messages one script call carries: bounds how long one call keeps Redis busy (about a millisecond). */
 const MAX_BATCH = 256;
 
-interface Once {
-  dedupKey: string;
-  ttlMs: number;
+interface Plain {
   json: string;
   id: string;
+}
+
+interface Once extends Plain {
+  dedupKey: string;
+  ttlMs: number;
 }
 
 /** Another gateway's claim on this id is pending (its publish has not answered yet). */
@@ -19,46 +22,74 @@ export class InFlightError extends Error {
   }
 }
 
-const failed = (result: string): boolean => result.startsWith("ERR ");
+/** What the publish scripts answer for one message (entry id, "", "INFLIGHT" or "ERR ...") as its outcome. */
+function outcome(result: string, id: string): string | Error {
+  if (result.startsWith("ERR ")) return new Error(`redis XADD failed: ${result.slice(4)}`);
+  if (result === "INFLIGHT") return new InFlightError(id);
+  return result;
+}
 
 /**
  * Publishes of one event-loop turn go to Redis as one script call per stream, not one XADD each: a
  * gateway or producer answering many requests at once pays the client's per-command cost (command
- * object, timer, reply) once per turn. Each message still gets its own outcome.
+ * object, timer, reply) once per turn. Each message still gets its own outcome. `onPublished` hears
+ * how many entries each call added to a stream.
  */
 export class PublishBatcher {
-  private readonly plain = new Map<string, TurnBatcher<[json: string, id: string], string>>();
+  private readonly plain = new Map<string, TurnBatcher<Plain, string>>();
   private readonly once = new Map<string, TurnBatcher<Once, string>>();
 
-  constructor(private readonly scripts: QueueScripts) {}
+  constructor(
+    private readonly scripts: QueueScripts,
+    private readonly onPublished: (stream: string, added: number) => void,
+  ) {}
 
-  async publish(stream: string, json: string, id: string): Promise<string> {
+  /** The entry id. */
+  publish(stream: string, json: string, id: string): Promise<string> {
     let batcher = this.plain.get(stream);
     if (!batcher) {
-      batcher = new TurnBatcher((items) => this.scripts.publishMany(1, stream, ...items.flat()), MAX_BATCH);
+      batcher = new TurnBatcher(async (items) => {
+        const args: string[] = new Array(items.length * 2);
+        for (let i = 0; i < items.length; i++) {
+          args[2 * i] = items[i]!.json;
+          args[2 * i + 1] = items[i]!.id;
+        }
+        return this.outcomes(stream, items, await this.scripts.publishMany(1, stream, ...args));
+      }, MAX_BATCH);
       this.plain.set(stream, batcher);
     }
-    const result = await batcher.add([json, id]);
-    if (failed(result)) throw new Error(`redis XADD failed: ${result.slice(4)}`);
-    return result;
+    return batcher.add({ json, id });
   }
 
-  /** The entry id, or null for a duplicate. */
-  async publishOnce(stream: string, item: Once): Promise<string | null> {
+  /** The entry id, or "" for a duplicate. */
+  publishOnce(stream: string, item: Once): Promise<string> {
     let batcher = this.once.get(stream);
     if (!batcher) {
-      batcher = new TurnBatcher((items) => {
+      batcher = new TurnBatcher(async (items) => {
         const args: Array<string | number> = items.map((i) => i.dedupKey);
         for (const i of items) args.push(i.ttlMs, i.json, i.id);
-        return this.scripts.publishOnceMany(1 + items.length, stream, ...args);
+        const results = await this.scripts.publishOnceMany(1 + items.length, stream, ...args);
+        return this.outcomes(stream, items, results);
       }, MAX_BATCH);
       this.once.set(stream, batcher);
     }
-    const result = await batcher.add(item);
-    if (result === "") return null;
-    if (result === "INFLIGHT") throw new InFlightError(item.id);
-    if (failed(result)) throw new Error(`redis XADD failed: ${result.slice(4)}`);
-    return result;
+    return batcher.add(item);
+  }
+
+  private outcomes(
+    stream: string,
+    items: readonly Plain[],
+    results: readonly string[],
+  ): Array<string | Error> {
+    let added = 0;
+    const out: Array<string | Error> = new Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const o = outcome(results[i] ?? "ERR no answer", items[i]!.id);
+      if (typeof o === "string" && o !== "") added++;
+      out[i] = o;
+    }
+    if (added > 0) this.onPublished(stream, added);
+    return out;
   }
 
   /** Sends what this turn gathered now (before the connection closes). */
