@@ -349,12 +349,7 @@ export class Worker {
         else this.finished(count);
       },
       (err: unknown) => {
-        for (let i = from; i < to; i++) {
-          this.o.logger.error(
-            { err: errorText(err), id: tasks[i]!.delivery.message.id },
-            "delivery failed unexpectedly",
-          );
-        }
+        for (let i = from; i < to; i++) this.logFailure(tasks[i]!.delivery, err);
         this.finished(count);
       },
     );
@@ -364,19 +359,21 @@ export class Worker {
   private readonly settleHandled = (task: Task): void => {
     this.handled();
     this.settle(task).then(this.finishedOne, (err: unknown) => {
-      this.o.logger.error(
-        { err: errorText(err), id: task.delivery.message.id },
-        "delivery failed unexpectedly",
-      );
+      this.logFailure(task.delivery, err);
       this.finished();
     });
   };
 
   /** Logs a delivery that could not be handled and gives back its slot; it is left to its lease. */
   private unexpected(delivery: Delivery, err: unknown): void {
-    this.o.logger.error({ err: errorText(err), id: delivery.message.id }, "delivery failed unexpectedly");
+    this.logFailure(delivery, err);
     this.handled();
     this.finished();
+  }
+
+  /** One line per delivery whose handling or settling threw where nothing else could catch it. */
+  private logFailure(delivery: Delivery, err: unknown): void {
+    this.o.logger.error({ err: errorText(err), id: delivery.message.id }, "delivery failed unexpectedly");
   }
 
   private readonly finishedOne = (): void => this.finished();
