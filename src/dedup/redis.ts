@@ -1,11 +1,11 @@
 import type { Redis } from "ioredis";
-import { REDIS_DEFAULTS, RedisKeys, redisConfigFromEnv } from "../queue/backends/redis/config.js";
+import { REDIS_DEFAULTS, RedisKeys, redisConfigFromEnv, ttlMs } from "../queue/backends/redis/config.js";
 import { closeClient, commandClient, connect } from "../queue/backends/redis/connection.js";
 import { DEDUP_CLAIM, DEDUP_RELEASE } from "../queue/backends/redis/scripts.js";
 import { TurnBatcher } from "../queue/turn-batcher.js";
 import type { Env } from "../queue/types.js";
 import type { DedupStoreFactory } from "./registry.js";
-import type { ClaimResult, DedupStore } from "./types.js";
+import { type ClaimResult, type DedupStore, NONE_MARKED } from "./types.js";
 
 export interface RedisDedupOptions {
   url?: string;
@@ -26,10 +26,7 @@ const TRIM_EVERY_MS = 10_000;
 const TRIM_GRACE_MS = 60_000;
 
 const PENDING = "pending";
-/** Most lookups find nothing: they share one empty set (callers only read it). */
-const NONE_MARKED: ReadonlySet<string> = new Set();
 const DONE = "done";
-const ms = (seconds: number): number => Math.max(1, Math.round(seconds * 1000));
 
 /**
  * Dedup markers in Redis: `<prefix>dedup:<key>` holds "pending" (a claim whose publish is not yet
@@ -99,11 +96,11 @@ export class RedisDedupStore implements DedupStore {
   }
 
   async claim(key: string, pendingTtlSeconds: number): Promise<ClaimResult> {
-    return this.client.sl_dedupClaim(this.keys.dedup(key), ms(pendingTtlSeconds));
+    return this.client.sl_dedupClaim(this.keys.dedup(key), ttlMs(pendingTtlSeconds));
   }
 
   async confirm(key: string, ttlSeconds: number): Promise<void> {
-    await this.client.set(this.keys.dedup(key), DONE, "PX", ms(ttlSeconds));
+    await this.client.set(this.keys.dedup(key), DONE, "PX", ttlMs(ttlSeconds));
   }
 
   /** Compare-and-delete: a confirmed key (or someone else's newer claim made done) is left alone. */
@@ -113,18 +110,18 @@ export class RedisDedupStore implements DedupStore {
 
   /** Processed-markers live in their own sorted set, not in the claims' keys (see docs/redis.md). */
   mark(key: string, ttlSeconds: number): Promise<void> {
-    return this.markBatch.add([key, ms(ttlSeconds)]);
+    return this.markBatch.add([key, ttlMs(ttlSeconds)]);
   }
 
   /** One ZADD; a worker hands over its markers of one turn here. */
   markMany(keys: readonly string[], ttlSeconds: number): Promise<void> {
-    return keys.length === 0 ? Promise.resolve() : this.zaddMarkers(keys, ms(ttlSeconds));
+    return keys.length === 0 ? Promise.resolve() : this.zaddMarkers(keys, ttlMs(ttlSeconds));
   }
 
-  /** Adds markers that all expire `ttlMs` from now; now and then drops expired ones. */
-  private async zaddMarkers(keys: readonly string[], ttlMs: number): Promise<void> {
+  /** Adds markers that all expire `expiresInMs` from now; now and then drops expired ones. */
+  private async zaddMarkers(keys: readonly string[], expiresInMs: number): Promise<void> {
     const now = Date.now();
-    const expiry = String(now + ttlMs);
+    const expiry = String(now + expiresInMs);
     const args: string[] = new Array(keys.length * 2);
     for (let i = 0; i < keys.length; i++) {
       args[2 * i] = expiry;

@@ -23,6 +23,9 @@ export interface DedupStore {
   close(): Promise<void>;
 }
 
+/** What a lookup that finds nothing answers: one shared empty set (callers only read it). */
+export const NONE_MARKED: ReadonlySet<string> = new Set();
+
 export const DEFAULT_DEDUP_TTL_SECONDS = 3600;
 /** Long enough for one publish to the slowest backend; short enough that Slack's first retry (~1 min) is accepted after a crash. */
 export const PENDING_CLAIM_TTL_SECONDS = 10;

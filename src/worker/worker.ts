@@ -1,5 +1,5 @@
 import type { WebClient } from "@slack/web-api";
-import type { DedupStore } from "../dedup/types.js";
+import { type DedupStore, NONE_MARKED } from "../dedup/types.js";
 import type { HandlerContext } from "../handlers/context.js";
 import { payloadOf, type Route, type Router } from "../handlers/router.js";
 import type { Logger } from "../observability/logger.js";
@@ -62,9 +62,6 @@ interface Task {
 }
 
 const nothing = (): void => {};
-
-/** A lookup of no keys finds nothing. */
-const NONE_MARKED: ReadonlySet<string> = new Set();
 
 /** The backend's batches where it has them; otherwise each delivery is a batch of one. */
 function batchesOf(

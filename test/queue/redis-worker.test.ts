@@ -7,7 +7,7 @@ import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { Worker } from "../../src/worker/worker.js";
 import { storeOver } from "../helpers/dedup.js";
 import { REDIS_URL, requireService } from "../helpers/services.js";
-import { sleep } from "../helpers/wait.js";
+import { sleep, until } from "../helpers/wait.js";
 import { redisTestSpace } from "./redis-helpers.js";
 
 const available = await requireService("Redis", REDIS_URL);
@@ -55,11 +55,11 @@ describe.skipIf(!available)("redis backend under the real Worker", () => {
       );
       const poison = [sampleEnvelope({ id: "EvPOISON1" }), sampleEnvelope({ id: "EvPOISON2" })];
       await Promise.all([...sent, ...poison].map((e) => queues[0]!.publish(topic, e)));
-      const deadline = Date.now() + 15_000;
-      while (handled.size < sent.length || (await queues[0]!.listDeadLetters(topic)).length < poison.length) {
-        if (Date.now() > deadline) throw new Error(`handled ${handled.size} of ${sent.length}`);
-        await sleep(50);
-      }
+      await until(
+        async () =>
+          handled.size >= sent.length && (await queues[0]!.listDeadLetters(topic)).length >= poison.length,
+        15_000,
+      );
       expect([...handled.values()].every((n) => n === 1)).toBe(true);
       expect(failedOnce.size).toBe(sent.filter((e) => e.id.endsWith("7")).length);
       const dead = await queues[0]!.listDeadLetters(topic);
@@ -105,11 +105,7 @@ describe.skipIf(!available)("redis backend under the real Worker", () => {
     });
     const running = worker.start();
     try {
-      const deadline = Date.now() + 5000;
-      while (handled.length < 9 || (await queue.stats(topic, "g")).depth > 0) {
-        if (Date.now() > deadline) throw new Error(`handled ${handled.length} of 9`);
-        await sleep(20);
-      }
+      await until(async () => handled.length >= 9 && (await queue.stats(topic, "g")).depth === 0);
       expect(lookups[0]).toEqual(sent.map((e) => `done:g:${e.id}:app_mention#0`));
       expect(lookups).toHaveLength(1);
       expect(handled.sort()).toEqual(

@@ -14,7 +14,7 @@ import {
   type QueueStats,
 } from "../types.js";
 import { AckBatcher } from "./redis/ack-batcher.js";
-import { REDIS_DEFAULTS, type RedisConfig, RedisKeys, redisConfigFromEnv } from "./redis/config.js";
+import { REDIS_DEFAULTS, type RedisConfig, RedisKeys, redisConfigFromEnv, ttlMs } from "./redis/config.js";
 import {
   blockingClient,
   closeClient,
@@ -130,7 +130,7 @@ export class RedisQueue implements QueueBackend {
     if (this.isClosed) throw new QueueClosedError(this.name);
     const id = await this.batches.publishOnce(this.streamOf(topic), {
       dedupKey: this.keys.dedup(message.id),
-      ttlMs: Math.max(1, Math.round(dedupTtlSeconds * 1000)),
+      ttlMs: ttlMs(dedupTtlSeconds),
       json: envelopeJson(message),
       id: message.id,
     });

@@ -72,3 +72,8 @@ export class RedisKeys {
     return `${this.prefix}markers`;
   }
 }
+
+/** A TTL in seconds as Redis's PX milliseconds: at least 1 (PX 0 is an error). */
+export function ttlMs(seconds: number): number {
+  return Math.max(1, Math.round(seconds * 1000));
+}
