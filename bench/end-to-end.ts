@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import type { Env } from "../src/queue/types.js";
+import type { Env } from "../src/config/env.js";
 import { collectGarbage } from "../test/helpers/gc.js";
 
 // The built code, as users run it: tsx would wrap every function in helpers of its own.

@@ -1,5 +1,6 @@
 // The package entry point: what a Slackline user imports.
 export { type Config, ConfigError, loadEnv, readConfig } from "./config/config.js";
+export type { Env } from "./config/env.js";
 export { type ClaimResult, DEFAULT_DEDUP_TTL_SECONDS, type DedupStore } from "./dedup/types.js";
 export type { Envelope, EnvelopeKind } from "./envelope/envelope.js";
 export { envelopeJson, isEnvelope } from "./envelope/envelope.js";
@@ -26,7 +27,6 @@ export type {
   ConsumeOptions,
   DeadLetter,
   Delivery,
-  Env,
   QueueBackend,
   QueueBackendFactory,
   QueueStats,

@@ -22,15 +22,6 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   }
 }
 
-/** Where each backend is configured, for the "unreachable" error. */
-const CONNECTION_VARIABLE: Record<string, string> = {
-  redis: "REDIS_URL",
-  nats: "NATS_URL",
-  rabbitmq: "AMQP_URL",
-  sqlite: "SLACKLINE_DATA_DIR",
-  slack: "SLACK_API_URL / SLACK_BOT_TOKEN / SLACKMQ_CHANNEL",
-};
-
 /** The configured queue backend, connected and answering; a ConfigError naming the fix otherwise. */
 export async function openBackend(config: Config, logger: Logger): Promise<QueueBackend> {
   let resolved: Awaited<ReturnType<typeof resolveBackend>>;
@@ -41,7 +32,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Queue
       throw new ConfigError(`${err.message}; set QUEUE_BACKEND to one of them`);
     throw err;
   }
-  const variable = CONNECTION_VARIABLE[resolved.name] ?? "its settings";
+  const variable = resolved.factory.connectionVariable ?? "its settings";
   let backend: QueueBackend;
   try {
     backend = await withTimeout(

@@ -1,7 +1,8 @@
+import { SlacklineError } from "../errors.js";
+
 /** A misconfiguration: its message is one line that names the fix. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
+export class ConfigError extends SlacklineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("SLACKLINE_CONFIG", message, options);
   }
 }

@@ -3,9 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { DEFAULT_DEDUP_TTL_SECONDS } from "../dedup/types.js";
-import type { Env } from "../queue/types.js";
-
 import { ConfigError } from "./config-error.js";
+import type { Env } from "./env.js";
 import { envInt } from "./env-int.js";
 
 export { ConfigError };

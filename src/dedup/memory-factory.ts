@@ -1,5 +1,5 @@
 import { MemoryDedupStore } from "./memory.js";
-import type { DedupStoreFactory } from "./registry.js";
+import type { DedupStoreFactory } from "./types.js";
 
 export const memoryDedupFactory: DedupStoreFactory = {
   name: "memory",

@@ -1,8 +1,8 @@
 import { JetStreamApiCodes, JetStreamApiError, jetstream } from "@nats-io/jetstream";
 import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
+import type { Env } from "../config/env.js";
 import { NatsLink } from "../queue/backends/nats/connection.js";
-import type { Env } from "../queue/types.js";
-import type { DedupStoreFactory } from "./registry.js";
+import type { DedupStoreFactory } from "./types.js";
 import { type ClaimResult, DEFAULT_DEDUP_TTL_SECONDS, type DedupStore } from "./types.js";
 
 export interface NatsDedupOptions {

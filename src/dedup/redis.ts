@@ -1,10 +1,10 @@
 import type { Redis } from "ioredis";
+import type { Env } from "../config/env.js";
 import { REDIS_DEFAULTS, RedisKeys, redisConfigFromEnv, ttlMs } from "../queue/backends/redis/config.js";
 import { closeClient, commandClient, connect } from "../queue/backends/redis/connection.js";
 import { DEDUP_CLAIM, DEDUP_RELEASE } from "../queue/backends/redis/scripts.js";
 import { TurnBatcher } from "../queue/turn-batcher.js";
-import type { Env } from "../queue/types.js";
-import type { DedupStoreFactory } from "./registry.js";
+import type { DedupStoreFactory } from "./types.js";
 import { type ClaimResult, type DedupStore, NONE_MARKED } from "./types.js";
 
 export interface RedisDedupOptions {

@@ -1,10 +1,7 @@
-import type { Env, QueueBackend } from "../queue/types.js";
-import type { DedupStore } from "./types.js";
-
-export interface DedupStoreFactory {
-  name: string;
-  fromEnv(env: Env): DedupStore | Promise<DedupStore>;
-}
+import type { Env } from "../config/env.js";
+import { builtInInfo } from "../queue/registry.js";
+import type { QueueBackend } from "../queue/types.js";
+import type { DedupStore, DedupStoreFactory } from "./types.js";
 
 const STORES: Record<string, () => Promise<DedupStoreFactory>> = {
   memory: async () => (await import("./memory-factory.js")).memoryDedupFactory,
@@ -13,19 +10,9 @@ const STORES: Record<string, () => Promise<DedupStoreFactory>> = {
   nats: async () => (await import("./nats.js")).natsDedupFactory,
 };
 
-/** The store each backend shares state through by default, so several gateways agree on duplicates. */
-const DEFAULT_FOR_BACKEND: Record<string, (env: Env) => string> = {
-  memory: () => "memory",
-  sqlite: () => "sqlite",
-  redis: () => "redis",
-  nats: () => "nats",
-  rabbitmq: (env) => (env.REDIS_URL ? "redis" : "sqlite"),
-  slack: () => "sqlite",
-};
-
 /** DEDUP_STORE wins; else the store that matches the queue backend; plugins default to SQLite. */
 export async function resolveDedupStore(env: Env, backendName: string): Promise<DedupStore> {
-  const name = env.DEDUP_STORE?.trim() || DEFAULT_FOR_BACKEND[backendName]?.(env) || "sqlite";
+  const name = env.DEDUP_STORE?.trim() || builtInInfo(backendName)?.defaultDedupStore(env) || "sqlite";
   const load = STORES[name];
   if (!load) throw new Error(`unknown DEDUP_STORE "${name}"; available: ${Object.keys(STORES).join(", ")}`);
   return (await load()).fromEnv(env);

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import type { Env } from "../config/env.js";
 import { DedupTable } from "../queue/backends/sqlite/dedup-table.js";
 import {
   openSqlite,
@@ -8,9 +9,7 @@ import {
 } from "../queue/backends/sqlite/open.js";
 import { turnCommit } from "../queue/backends/sqlite/turn-commit.js";
 import type { TurnBatcher } from "../queue/turn-batcher.js";
-import type { Env } from "../queue/types.js";
-import type { DedupStoreFactory } from "./registry.js";
-import type { ClaimResult, DedupStore } from "./types.js";
+import type { ClaimResult, DedupStore, DedupStoreFactory } from "./types.js";
 
 export interface SqliteDedupStoreOptions {
   /** The database file; by default the queue's, so publishOnce() and this store share one table. */

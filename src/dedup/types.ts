@@ -1,3 +1,5 @@
+import type { Env } from "../config/env.js";
+
 /**
  * Ingress dedup of Slack's retries, and the worker's processed-markers.
  *
@@ -21,6 +23,12 @@ export interface DedupStore {
   /** The subset of `keys` that are done. */
   marked(keys: readonly string[]): Promise<ReadonlySet<string>>;
   close(): Promise<void>;
+}
+
+/** What a built-in store module exports. */
+export interface DedupStoreFactory {
+  name: string;
+  fromEnv(env: Env): DedupStore | Promise<DedupStore>;
 }
 
 /** What a lookup that finds nothing answers: one shared empty set (callers only read it). */

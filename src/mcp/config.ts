@@ -1,4 +1,4 @@
-import type { Env } from "../queue/types.js";
+import type { Env } from "../config/env.js";
 
 /** What the MCP server reads from the environment (CLI flags are applied by the caller). */
 export interface McpConfig {

@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Env } from "../config/env.js";
 import type { Logger } from "../observability/logger.js";
-import type { Env, QueueBackend } from "../queue/types.js";
+import type { QueueBackend } from "../queue/types.js";
 import { type McpConfig, mcpConfigFromEnv } from "./config.js";
 import { EventInbox } from "./inbox/inbox.js";
 import { createMcpServer } from "./server.js";

@@ -1,35 +1,36 @@
 import { readdir, readFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Env, QueueBackendFactory } from "./types.js";
+import type { Env } from "../config/env.js";
+import { SlacklineError } from "../errors.js";
+import { memoryInfo } from "./backends/memory/about.js";
+import { natsInfo } from "./backends/nats/about.js";
+import { rabbitmqInfo } from "./backends/rabbitmq/about.js";
+import { redisInfo } from "./backends/redis/about.js";
+import { slackInfo } from "./backends/slack/about.js";
+import { sqliteInfo } from "./backends/sqlite/about.js";
+import type { BackendInfo, QueueBackendFactory } from "./types.js";
 
-/** Built-in backends, loaded on demand so a deployment on SQLite never loads a Redis client. */
-const BUILT_INS: Record<string, { description: string; load: () => Promise<QueueBackendFactory> }> = {
-  sqlite: {
-    description: "embedded SQLite file, durable, one host (default)",
-    load: async () => (await import("./backends/sqlite.js")).sqliteBackend,
-  },
-  memory: {
-    description: "in-process, NOT durable (tests and development)",
-    load: async () => (await import("./backends/memory.js")).memoryBackend,
-  },
-  redis: {
-    description: "Redis Streams (REDIS_URL)",
-    load: async () => (await import("./backends/redis.js")).redisBackend,
-  },
-  nats: {
-    description: "NATS JetStream (NATS_URL)",
-    load: async () => (await import("./backends/nats.js")).natsBackend,
-  },
+/**
+ * Built-in backends: what each says of itself (a small module, no client library), and how to load
+ * it on demand, so a deployment on SQLite never loads a Redis client.
+ */
+const BUILT_INS: Record<string, { info: BackendInfo; load: () => Promise<QueueBackendFactory> }> = {
+  sqlite: { info: sqliteInfo, load: async () => (await import("./backends/sqlite.js")).sqliteBackend },
+  memory: { info: memoryInfo, load: async () => (await import("./backends/memory.js")).memoryBackend },
+  redis: { info: redisInfo, load: async () => (await import("./backends/redis.js")).redisBackend },
+  nats: { info: natsInfo, load: async () => (await import("./backends/nats.js")).natsBackend },
   rabbitmq: {
-    description: "RabbitMQ quorum queues (AMQP_URL)",
+    info: rabbitmqInfo,
     load: async () => (await import("./backends/rabbitmq.js")).rabbitmqBackend,
   },
-  slack: {
-    description: "a Slack channel as the queue, Slack as the lock (SLACKMQ_CHANNEL)",
-    load: async () => (await import("./backends/slack.js")).slackBackend,
-  },
+  slack: { info: slackInfo, load: async () => (await import("./backends/slack.js")).slackBackend },
 };
+
+/** What a built-in backend says of itself, or undefined for a plugin's name. */
+export function builtInInfo(name: string): BackendInfo | undefined {
+  return isBuiltIn(name) ? BUILT_INS[name]!.info : undefined;
+}
 
 export const DEFAULT_BACKEND = "sqlite";
 
@@ -93,10 +94,9 @@ export async function discoverPlugins(root: string = process.cwd()): Promise<Plu
   return found.sort((a, b) => a.name.localeCompare(b.name) || a.packageName.localeCompare(b.packageName));
 }
 
-export class UnknownBackendError extends Error {
+export class UnknownBackendError extends SlacklineError {
   constructor(name: string, available: string[]) {
-    super(`unknown QUEUE_BACKEND "${name}"; available: ${available.join(", ")}`);
-    this.name = "UnknownBackendError";
+    super("SLACKLINE_UNKNOWN_BACKEND", `unknown QUEUE_BACKEND "${name}"; available: ${available.join(", ")}`);
   }
 }
 
@@ -156,7 +156,7 @@ const isBuiltIn = (name: string): boolean => Object.hasOwn(BUILT_INS, name);
 
 export function availableBackends(plugins: PluginBackend[] = []): string[] {
   return [
-    ...Object.entries(BUILT_INS).map(([name, b]) => `${name} (${b.description})`),
+    ...Object.values(BUILT_INS).map(({ info }) => `${info.name} (${info.description})`),
     ...plugins.map((p) =>
       isBuiltIn(p.name)
         ? `${p.name} (plugin ${p.packageName}, ignored: the name belongs to a built-in)`

@@ -1,5 +1,7 @@
+import type { Env } from "../config/env.js";
 import type { DedupStore } from "../dedup/types.js";
 import type { Envelope } from "../envelope/envelope.js";
+import { SlacklineError } from "../errors.js";
 
 /** One leased message. Exactly one of ack / retry / deadLetter settles it; later calls are no-ops. */
 export interface Delivery<M = Envelope> {
@@ -88,21 +90,38 @@ export interface QueueBackend {
   close(): Promise<void>;
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
+/** How long a leased message stays invisible to its group unless the backend or the worker says otherwise. */
+export const DEFAULT_LEASE_MS = 30_000;
 
-/** What a built-in backend module or a plugin exports. */
-export interface QueueBackendFactory {
+/**
+ * What a backend says about itself, once: the registry, the dedup-store default, the start-up errors
+ * and `--help` all read it. Built-ins keep it in a small module of its own, so listing them loads no
+ * client library.
+ */
+export interface BackendInfo {
   name: string;
   /** One line for `--help` and for the "unknown backend" error. */
-  description?: string;
+  description: string;
+  /** Every environment variable the backend reads. */
+  envVars: readonly string[];
+  /** Where its connection is configured, named in the "unreachable" start-up error. */
+  connectionVariable: string;
+  /** The dedup store whose state it shares by default (so several gateways agree on duplicates). */
+  defaultDedupStore: (env: Env) => string;
+  /** Lease of a delivery when the worker asks for none. */
+  defaultLeaseMs: number;
+}
+
+/** What a built-in backend module or a plugin exports: a name and fromEnv(); built-ins carry all of BackendInfo. */
+export interface QueueBackendFactory extends Partial<Omit<BackendInfo, "name">> {
+  name: string;
   fromEnv(env: Env): QueueBackend | Promise<QueueBackend>;
 }
 
 export const dlqTopic = (topic: string): string => `${topic}.dlq`;
 
-export class QueueClosedError extends Error {
+export class QueueClosedError extends SlacklineError {
   constructor(name: string) {
-    super(`${name} queue backend is closed`);
-    this.name = "QueueClosedError";
+    super("SLACKLINE_QUEUE_CLOSED", `${name} queue backend is closed`);
   }
 }

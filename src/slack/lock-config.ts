@@ -1,5 +1,5 @@
 import { ConfigError } from "../config/config-error.js";
-import type { Env } from "../queue/types.js";
+import type { Env } from "../config/env.js";
 import { LOCK_DEFAULTS, type LockStrategy, type SlackLockOptions } from "./lock.js";
 
 export type LockSettings = Required<

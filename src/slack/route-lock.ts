@@ -1,7 +1,7 @@
 import { LogLevel, WebClient } from "@slack/web-api";
+import type { Env } from "../config/env.js";
 import type { Envelope } from "../envelope/envelope.js";
 import type { Logger } from "../observability/logger.js";
-import type { Env } from "../queue/types.js";
 import type { LockAcquisition, RouteLock } from "../worker/locks.js";
 import { SlackLock, type SlackLockOptions } from "./lock.js";
 import { lockSettingsFromEnv } from "./lock-config.js";

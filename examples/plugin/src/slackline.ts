@@ -5,13 +5,13 @@
  *   export { QueueClosedError, dlqTopic } from "slackline";
  *   export type { ConsumeOptions, DeadLetter, Delivery, Env, Envelope, QueueBackend, QueueBackendFactory, QueueStats } from "slackline";
  */
+export type { Env } from "../../../src/config/env.js";
 export type { Envelope } from "../../../src/envelope/envelope.js";
 export {
   type ConsumeOptions,
   type DeadLetter,
   type Delivery,
   dlqTopic,
-  type Env,
   type QueueBackend,
   type QueueBackendFactory,
   QueueClosedError,

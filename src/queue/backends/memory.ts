@@ -12,6 +12,7 @@ import {
   type QueueStats,
 } from "../types.js";
 import { anySignal, Wakeup } from "../wakeup.js";
+import { memoryInfo } from "./memory/about.js";
 
 interface Slot {
   seq: number;
@@ -42,8 +43,6 @@ interface Topic {
   groups: Map<string, Group>;
   dead: DeadLetter[];
 }
-
-const DEFAULT_LEASE_MS = 30_000;
 
 /**
  * In-process queue for tests and development. Not durable: everything is lost when the process exits.
@@ -133,7 +132,7 @@ export class MemoryQueue implements QueueBackend {
     const topic = this.topic(topicName);
     const group = this.group(topic, options.group);
     const consumer = options.consumer ?? randomUUID();
-    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    const leaseMs = options.leaseMs ?? memoryInfo.defaultLeaseMs;
     const signal = anySignal(options.signal, this.closing.signal);
     const held = new Map<number, SettleOnce>();
     try {
@@ -293,7 +292,6 @@ export class MemoryQueue implements QueueBackend {
 }
 
 export const memoryBackend: QueueBackendFactory = {
-  name: "memory",
-  description: "in-process, NOT durable (tests and development)",
+  ...memoryInfo,
   fromEnv: () => new MemoryQueue(),
 };

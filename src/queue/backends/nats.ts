@@ -6,19 +6,20 @@ import {
   jetstream,
   jetstreamManager,
 } from "@nats-io/jetstream";
+import type { Env } from "../../config/env.js";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import { SettleOnce } from "../settle-once.js";
 import {
   type ConsumeOptions,
   type DeadLetter,
   type Delivery,
-  type Env,
   type QueueBackend,
   type QueueBackendFactory,
   QueueClosedError,
   type QueueStats,
 } from "../types.js";
 import { anySignal, Wakeup } from "../wakeup.js";
+import { natsInfo } from "./nats/about.js";
 import { type NatsOptions, natsOptionsFromEnv } from "./nats/config.js";
 import { NatsLink, NatsUnavailableError } from "./nats/connection.js";
 import {
@@ -33,7 +34,6 @@ import { durableName, replaySubject, type TopicNames, topicNames } from "./nats/
 import { isConsumerNotFound, JetStreamResources } from "./nats/resources.js";
 import { ACK, nakPayload, settle, TERM, WORKING } from "./nats/settle.js";
 
-const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_PREFETCH = 16;
 /** How long one pull request waits on the server; the loop issues the next one right after. */
 const FETCH_EXPIRES_MS = 5000;
@@ -136,7 +136,7 @@ export class NatsQueue implements QueueBackend {
     if (this.closing.signal.aborted) return;
     const signal = anySignal(options.signal, this.closing.signal);
     const names = this.topicNames(topic);
-    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    const leaseMs = options.leaseMs ?? natsInfo.defaultLeaseMs;
     const prefetch = Math.max(1, options.prefetch ?? DEFAULT_PREFETCH);
     const mine = replaySubject(names, options.group);
     const held = new Set<Held>();
@@ -345,7 +345,6 @@ export class NatsQueue implements QueueBackend {
 }
 
 export const natsBackend: QueueBackendFactory = {
-  name: "nats",
-  description: "NATS JetStream (NATS_URL)",
+  ...natsInfo,
   fromEnv: (env) => NatsQueue.fromEnv(env),
 };

@@ -1,16 +1,17 @@
 import { randomUUID } from "node:crypto";
+import type { Env } from "../../config/env.js";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import {
   type ConsumeOptions,
   type DeadLetter,
   type Delivery,
-  type Env,
   type QueueBackend,
   type QueueBackendFactory,
   QueueClosedError,
   type QueueStats,
 } from "../types.js";
 import { anySignal } from "../wakeup.js";
+import { rabbitmqInfo } from "./rabbitmq/about.js";
 import { type RabbitOptions, rabbitOptionsFromEnv } from "./rabbitmq/config.js";
 import { listDeadLetters, purgeDeadLetters, replayDeadLetters } from "./rabbitmq/dead-letters.js";
 import {
@@ -28,7 +29,6 @@ import { groupQueue, roundDelay, topicNames } from "./rabbitmq/names.js";
 import { type Held, requeue, Subscription } from "./rabbitmq/subscription.js";
 import { Topology } from "./rabbitmq/topology.js";
 
-const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_PREFETCH = 16;
 
 /**
@@ -110,7 +110,7 @@ export class RabbitQueue implements QueueBackend {
     if (this.closing.signal.aborted) return;
     const signal = anySignal(options.signal, this.closing.signal);
     const { group } = options;
-    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    const leaseMs = options.leaseMs ?? rabbitmqInfo.defaultLeaseMs;
     const sub: Subscription = new Subscription(this.link, {
       queue: groupQueue(topic, group),
       prefetch: Math.max(1, options.prefetch ?? DEFAULT_PREFETCH),
@@ -294,7 +294,6 @@ export class RabbitQueue implements QueueBackend {
 }
 
 export const rabbitmqBackend: QueueBackendFactory = {
-  name: "rabbitmq",
-  description: "RabbitMQ quorum queues (AMQP_URL)",
+  ...rabbitmqInfo,
   fromEnv: (env) => RabbitQueue.fromEnv(env),
 };

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import type { Env } from "../../config/env.js";
 import { RedisDedupStore } from "../../dedup/redis.js";
 import type { DedupStore } from "../../dedup/types.js";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
@@ -7,12 +8,12 @@ import {
   type ConsumeOptions,
   type DeadLetter,
   type Delivery,
-  type Env,
   type QueueBackend,
   type QueueBackendFactory,
   QueueClosedError,
   type QueueStats,
 } from "../types.js";
+import { redisInfo } from "./redis/about.js";
 import { AckBatcher } from "./redis/ack-batcher.js";
 import { REDIS_DEFAULTS, type RedisConfig, RedisKeys, redisConfigFromEnv, ttlMs } from "./redis/config.js";
 import {
@@ -299,7 +300,6 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 }
 
 export const redisBackend: QueueBackendFactory = {
-  name: "redis",
-  description: "Redis Streams (REDIS_URL)",
+  ...redisInfo,
   fromEnv: (env: Env) => RedisQueue.open(redisConfigFromEnv(env)),
 };

@@ -1,4 +1,5 @@
 import { LogLevel, WebClient } from "@slack/web-api";
+import type { Env } from "../../config/env.js";
 import type { Envelope } from "../../envelope/envelope.js";
 import { createLogger, type Logger } from "../../observability/logger.js";
 import { SlackLock } from "../../slack/lock.js";
@@ -7,12 +8,12 @@ import {
   type ConsumeOptions,
   type DeadLetter,
   type Delivery,
-  type Env,
   type QueueBackend,
   type QueueBackendFactory,
   QueueClosedError,
   type QueueStats,
 } from "../types.js";
+import { slackInfo } from "./slack/about.js";
 import { msOf, SlackChannel, tsOf } from "./slack/channel.js";
 import { ENVELOPE_EVENT } from "./slack/codec.js";
 import { type SlackQueueConfig, slackQueueConfigFromEnv } from "./slack/config.js";
@@ -118,7 +119,6 @@ export class SlackQueue implements QueueBackend {
 }
 
 export const slackBackend: QueueBackendFactory = {
-  name: "slack",
-  description: "a Slack channel as the queue, Slack as the lock (SLACKMQ_CHANNEL); low volume",
+  ...slackInfo,
   fromEnv: (env) => SlackQueue.fromEnv(env),
 };

@@ -15,8 +15,10 @@
  *   that stops consuming keeps every later row until dropGroup(). Dead letters keep their own copy.
  *   Expired dedup rows are swept every 1024 dedup writes. Details in ./sqlite/schema.ts.
  */
+
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
+import type { Env } from "../../config/env.js";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import { type Logger, silentLogger } from "../../observability/logger.js";
 import { SettleOnce } from "../settle-once.js";
@@ -25,13 +27,13 @@ import {
   type ConsumeOptions,
   type DeadLetter,
   type Delivery,
-  type Env,
   type QueueBackend,
   type QueueBackendFactory,
   QueueClosedError,
   type QueueStats,
 } from "../types.js";
 import { anySignal, Wakeup } from "../wakeup.js";
+import { sqliteInfo } from "./sqlite/about.js";
 import { type Checkpointer, startCheckpointer } from "./sqlite/checkpointer.js";
 import { DedupTable } from "./sqlite/dedup-table.js";
 import { GroupCommit, type PendingPublish } from "./sqlite/group-commit.js";
@@ -57,7 +59,6 @@ export interface SqliteQueueOptions {
 
 type Tx<F extends (...args: never[]) => unknown> = Database.Transaction<F>;
 
-const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_POLL_MS = 50;
 const DEFAULT_RECLAIM_MS = 1000;
 
@@ -295,7 +296,7 @@ export class SqliteQueue implements QueueBackend {
 
   async *consume(topic: string, options: ConsumeOptions): AsyncGenerator<Delivery> {
     if (this.closing.signal.aborted) return;
-    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    const leaseMs = options.leaseMs ?? sqliteInfo.defaultLeaseMs;
     const prefetch = options.prefetch ?? Number.POSITIVE_INFINITY;
     const signal = anySignal(options.signal, this.closing.signal);
     const wake = this.wakeup(topic);
@@ -531,7 +532,6 @@ function minOf(a: number | null, b: number | null): number | null {
 }
 
 export const sqliteBackend: QueueBackendFactory = {
-  name: "sqlite",
-  description: "embedded SQLite file, durable, one host (default)",
+  ...sqliteInfo,
   fromEnv: (env) => SqliteQueue.fromEnv(env),
 };

@@ -1,6 +1,6 @@
+import type { Env } from "../../../config/env.js";
 import { envInt } from "../../../config/env-int.js";
 import { DEFAULT_DEDUP_TTL_SECONDS } from "../../../dedup/types.js";
-import type { Env } from "../../types.js";
 
 export interface NatsOptions {
   /** One URL or a comma-separated list (a cluster). */

@@ -1,5 +1,5 @@
+import type { Env } from "../../../config/env.js";
 import { envInt } from "../../../config/env-int.js";
-import type { Env } from "../../types.js";
 
 export interface RedisConfig {
   /** redis://[user:password@]host:port[/db] or rediss:// for TLS. */

@@ -3,6 +3,7 @@ import type { Envelope } from "../../../envelope/envelope.js";
 import type { Logger } from "../../../observability/logger.js";
 import type { ConsumeOptions, Delivery } from "../../types.js";
 import { Wakeup } from "../../wakeup.js";
+import { redisInfo } from "./about.js";
 import type { AckBatcher } from "./ack-batcher.js";
 import type { RedisKeys } from "./config.js";
 import type { ConsumerNames } from "./consumer-name.js";
@@ -33,7 +34,6 @@ export interface ConsumerContext {
   forgetGroup(stream: string, group: string): void;
 }
 
-export const DEFAULT_LEASE_MS = 30_000;
 /** Most entries one read or claim takes when the caller sets no prefetch. */
 const DEFAULT_BATCH = 64;
 /** Longest XREADGROUP BLOCK: bounds how late a due retry or an expired lease is noticed. */
@@ -82,7 +82,7 @@ export class RedisConsumer implements DeliveryOwner {
     this.delayed = ctx.keys.delayed(topic, options.group);
     this.group = options.group;
     this.acks = ctx.acks.of(this.stream, this.group);
-    this.leaseMs = Math.max(50, options.leaseMs ?? DEFAULT_LEASE_MS);
+    this.leaseMs = Math.max(50, options.leaseMs ?? redisInfo.defaultLeaseMs);
     this.prefetch = options.prefetch && options.prefetch > 0 ? options.prefetch : Number.POSITIVE_INFINITY;
     this.batch = Math.min(DEFAULT_BATCH, this.prefetch);
     this.promoteEveryMs = Math.min(500, this.leaseMs / 2);

@@ -1,6 +1,6 @@
 import { ConfigError } from "../../../config/config-error.js";
+import type { Env } from "../../../config/env.js";
 import { type LockSettings, lockSettingsFromEnv } from "../../../slack/lock-config.js";
-import type { Env } from "../../types.js";
 
 export interface SlackQueueConfig {
   /** SLACKMQ_CHANNEL: the channel id the queue lives in (the bot must be a member). */

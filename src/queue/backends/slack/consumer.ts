@@ -2,11 +2,11 @@ import type { Claim } from "../../../slack/lock.js";
 import { SettleOnce } from "../../settle-once.js";
 import type { ConsumeOptions, Delivery } from "../../types.js";
 import { anySignal } from "../../wakeup.js";
+import { slackInfo } from "./about.js";
 import { type ChannelMessage, compareTs, msOf, tsOf } from "./channel.js";
 import { DEAD_EVENT, ENVELOPE_EVENT } from "./codec.js";
 import type { QueueFields, SlackQueueCore } from "./core.js";
 
-const DEFAULT_LEASE_MS = 30_000;
 /** A split body whose parts never all arrived (its publisher died mid-way) is dropped after this. */
 const ABANDONED_PARTS_MS = 5 * 60_000;
 
@@ -28,7 +28,7 @@ export async function* consumeChannel(
 ): AsyncGenerator<Delivery> {
   const { config, channel, lock } = core;
   const signal = anySignal(options.signal, closing);
-  const staleMs = config.staleFromEnv ? config.lock.staleMs : (options.leaseMs ?? DEFAULT_LEASE_MS);
+  const staleMs = config.staleFromEnv ? config.lock.staleMs : (options.leaseMs ?? slackInfo.defaultLeaseMs);
   const prefetch = options.prefetch ?? Number.POSITIVE_INFINITY;
   const wakeup = core.wakeup(topic);
   const held = new Map<string, Held>();

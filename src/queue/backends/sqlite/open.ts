@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
-import type { Env } from "../../types.js";
+import type { Env } from "../../../config/env.js";
 import { SAFETY_NET_AUTOCHECKPOINT_PAGES } from "./checkpointer.js";
 import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
 
