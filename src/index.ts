@@ -15,9 +15,11 @@ export type {
   ViewSubmissionPayload,
 } from "./handlers/payloads.js";
 export { payloadOf, type Route, type RouteOptions, Router, routeNamesOf } from "./handlers/router.js";
+export { IngressCore, type IngressCoreOptions } from "./ingress/core.js";
+export { createHttpIngress, type HttpIngressOptions } from "./ingress/http/handler.js";
+export { listen } from "./ingress/http/listen.js";
 export { bodyFormat, parseSlackBody } from "./ingress/parse.js";
 export { IngressPublisher } from "./ingress/publisher.js";
-export { createIngressHandler, type IngressOptions, listen } from "./ingress/server.js";
 export { checkSlackSignature, signSlackRequest, verifySlackSignature } from "./ingress/signature.js";
 export { createLogger, type Logger } from "./observability/logger.js";
 export { Metrics } from "./observability/metrics.js";

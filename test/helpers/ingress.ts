@@ -1,7 +1,10 @@
 import { MemoryDedupStore } from "../../src/dedup/memory.js";
 import type { DedupStore } from "../../src/dedup/types.js";
+import { IngressCore } from "../../src/ingress/core.js";
+import { createHttpIngress } from "../../src/ingress/http/handler.js";
+import { listen, type RunningServer } from "../../src/ingress/http/listen.js";
+import { backendReadiness, opsRoutes } from "../../src/ingress/http/ops.js";
 import { IngressPublisher } from "../../src/ingress/publisher.js";
-import { createIngressHandler, listen, type RunningServer } from "../../src/ingress/server.js";
 import { signSlackRequest } from "../../src/ingress/signature.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
@@ -33,12 +36,11 @@ export async function startTestIngress(
   const metrics = new Metrics();
   const dedup = options.dedup === undefined ? new MemoryDedupStore() : options.dedup;
   const publisher = new IngressPublisher(backend, TOPIC, 3600, dedup);
-  const handler = createIngressHandler({
-    backend,
-    publisher,
-    signingSecrets: [SECRET],
+  const core = new IngressCore({ publisher, signingSecrets: [SECRET], metrics, logger: silentLogger });
+  const handler = createHttpIngress({
+    core,
     metrics,
-    logger: silentLogger,
+    routes: [opsRoutes({ metrics, readiness: [backendReadiness(backend)] })],
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });
   const server = await listen(handler, 0, "127.0.0.1");

@@ -3,7 +3,10 @@ import { envInt } from "../../config/env-int.js";
 import type { DedupStore } from "../../dedup/types.js";
 import { loadHandlers } from "../../handlers/load.js";
 import { Router } from "../../handlers/router.js";
-import { createIngressHandler, type ExtraRoute, listen, type RunningServer } from "../../ingress/server.js";
+import { IngressCore } from "../../ingress/core.js";
+import { createHttpIngress } from "../../ingress/http/handler.js";
+import { listen, type RunningServer } from "../../ingress/http/listen.js";
+import { backendReadiness, type ExtraRoute, opsRoutes } from "../../ingress/http/ops.js";
 import type { Logger } from "../../observability/logger.js";
 import { Metrics } from "../../observability/metrics.js";
 import type { QueueBackend } from "../../queue/types.js";
@@ -115,14 +118,9 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
 
   let server: RunningServer | null = null;
   if (dedup.publisher) {
-    const handler = createIngressHandler({
-      backend,
-      publisher: dedup.publisher,
-      signingSecrets: secrets,
-      metrics,
-      logger,
-      ...(mcp ? { extraRoutes: mcp.handle } : {}),
-    });
+    const core = new IngressCore({ publisher: dedup.publisher, signingSecrets: secrets, metrics, logger });
+    const ops = opsRoutes({ metrics, readiness: [backendReadiness(backend)] });
+    const handler = createHttpIngress({ core, metrics, routes: mcp ? [ops, mcp.handle] : [ops] });
     server = await listen(handler, config.port, config.host);
     logger.info(
       { url: `${server.url}/slack/events`, mcp: mcp ? `${server.url}/mcp` : undefined },
