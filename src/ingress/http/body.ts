@@ -20,15 +20,16 @@ export function readBody(req: IncomingMessage, maxBytes: number, callbacks: Body
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > maxBytes) {
     req.resume();
-    return callbacks.tooLarge();
+    callbacks.tooLarge();
+    return;
   }
   const chunks: Buffer[] = [];
   let size = 0;
   req.on("data", (chunk: Buffer) => {
     if (size > maxBytes) return;
     size += chunk.length;
-    if (size > maxBytes) return callbacks.tooLarge();
-    chunks.push(chunk);
+    if (size > maxBytes) callbacks.tooLarge();
+    else chunks.push(chunk);
   });
   req.on("end", () => {
     if (size > maxBytes) return;
