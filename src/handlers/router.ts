@@ -1,3 +1,4 @@
+import { ConfigError } from "../config/config-error.js";
 import type { Envelope } from "../envelope/envelope.js";
 import type { Handler } from "./context.js";
 import { type PayloadFor, type RouteName, SUBSCRIPTION_BY_CHANNEL_TYPE } from "./payloads.js";
@@ -166,7 +167,7 @@ export class Router {
       fallback,
     };
     if (this.routes.some((r) => r.id === route.id))
-      throw new Error(`two handlers share the id "${route.id}"`);
+      throw new ConfigError(`two handlers share the id "${route.id}"`);
     this.routes.push(route);
     if (fallback) {
       this.fallbacks.push(route);

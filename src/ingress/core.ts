@@ -1,3 +1,4 @@
+import { ConfigError } from "../config/config-error.js";
 import type { Envelope } from "../envelope/envelope.js";
 import type { FlowObserver } from "../observability/flow.js";
 import type { Logger } from "../observability/logger.js";
@@ -53,7 +54,7 @@ export class IngressCore {
 
   constructor(private readonly options: IngressCoreOptions) {
     const { signingSecrets, metrics, logger } = options;
-    if (signingSecrets.length === 0) throw new Error("at least one Slack signing secret is required");
+    if (signingSecrets.length === 0) throw new ConfigError("at least one Slack signing secret is required");
     this.keys = signingSecrets.map((secret) => new SigningKey(secret));
     this.publisher = options.publisher;
     this.logger = logger;

@@ -1,6 +1,5 @@
 import type { WebClient } from "@slack/web-api";
 import type { DedupStore } from "../dedup/types.js";
-import { errorText } from "../errors.js";
 import type { Router } from "../handlers/router.js";
 import type { FlowObserver } from "../observability/flow.js";
 import type { Logger } from "../observability/logger.js";
@@ -81,7 +80,7 @@ export class Worker {
     });
     const markerWriter = new MarkerWriter(o.markers, o.processedTtlSeconds, (keys, err) => {
       o.logger.warn(
-        { markers: keys, err: errorText(err) },
+        { markers: keys, err },
         "processed-markers not written: a redelivery of these events would run their handlers again",
       );
     });

@@ -130,7 +130,7 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
   if (worker && router) {
     logger.info({ routes: router.names(), topic: config.topic }, "worker consuming");
     void worker.start().catch((err: Error) => {
-      logger.fatal({ err: err.message }, "worker stopped with an error");
+      logger.fatal({ err }, "worker stopped with an error");
       process.exit(1);
     });
   }
