@@ -4,7 +4,8 @@ import type { FlowObserver } from "../observability/flow.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { ThrottledLog } from "../observability/throttled-log.js";
-import { bodyFormat, parseSlackBody } from "./parse.js";
+import type { InlineAnswers, PendingAnswer } from "./inline.js";
+import { bodyFormat, isSslCheck, parseSlackBody } from "./parse.js";
 import type { IngressPublisher, PublishOutcome } from "./publisher.js";
 import { envelopeOf, headerValue, type IngressRequest, retryOf } from "./request.js";
 import {
@@ -17,6 +18,7 @@ import {
   SSL_CHECK_OK,
   UNSUPPORTED_CONTENT_TYPE,
   unavailable,
+  withAnswer,
 } from "./results.js";
 import { checkSlackSignature, SigningKey } from "./signature.js";
 
@@ -29,6 +31,8 @@ export interface IngressCoreOptions {
   /** Seconds Slack is asked to wait after a 503. */
   retryAfterSeconds?: number;
   observer?: FlowObserver;
+  /** Responders: answers Slack reads from the response (options, modal validation, command replies). */
+  inline?: InlineAnswers;
 }
 
 /**
@@ -79,6 +83,7 @@ export class IngressCore {
     const { headers, rawBody } = request;
     const format = request.format ?? bodyFormat(headerValue(headers, "content-type"));
     if (!format) return this.count(UNSUPPORTED_CONTENT_TYPE);
+    if (isSslCheck(format, rawBody)) return this.count(SSL_CHECK_OK);
     const failure = checkSlackSignature(this.keys, {
       timestamp: headerValue(headers, "x-slack-request-timestamp"),
       signature: headerValue(headers, "x-slack-signature"),
@@ -107,6 +112,25 @@ export class IngressCore {
    * dedup + durable publish, then the answer. Never rejects: a failed publish is a 503.
    */
   accept(envelope: Envelope): Promise<IngressResult> {
+    const pending = this.options.inline?.answer(envelope);
+    return pending ? this.acceptWithAnswer(envelope, pending) : this.publish(envelope);
+  }
+
+  /**
+   * The publish and the responder run together; Slack gets the responder's answer only once the
+   * publish is durable (a failed publish is a 503, and no answer leaks). A lookup that no queued
+   * route wants is answered without a publish.
+   */
+  private acceptWithAnswer(envelope: Envelope, pending: PendingAnswer): Promise<IngressResult> {
+    if (!pending.queue) {
+      return pending.answer.then((answer) => this.count(withAnswer("answered", envelope.id, answer)));
+    }
+    return Promise.all([this.publish(envelope), pending.answer]).then(([queued, answer]) =>
+      queued.outcome === "unavailable" ? queued : withAnswer(queued.outcome, envelope.id, answer),
+    );
+  }
+
+  private publish(envelope: Envelope): Promise<IngressResult> {
     return this.publisher.publish(envelope).then(
       (outcome) => this.published(envelope, outcome),
       (err: unknown) => this.failed(envelope, err),

@@ -1,9 +1,12 @@
 import type { RejectReason } from "../observability/metrics.js";
+import type { InlineAnswer } from "./inline.js";
 
 /** What happened to a request, for the adapter's metrics and for `slackline send`. */
 export type IngressOutcome =
   | "accepted"
   | "duplicate"
+  /** Answered inline and not queued (a lookup no queued route wants). */
+  | "answered"
   | "rejected"
   | "unavailable"
   | "url_verification"
@@ -103,4 +106,11 @@ export function unavailable(retryAfterSeconds: number): IngressResult {
     body,
     outcome: "unavailable",
   };
+}
+
+/** A delivery's answer with the body an inline responder gave Slack. */
+export function withAnswer(outcome: IngressOutcome, id: string, answer: InlineAnswer): IngressResult {
+  const headers: Record<string, string> = { "content-length": String(Buffer.byteLength(answer.body)) };
+  if (answer.contentType !== null) headers["content-type"] = answer.contentType;
+  return { status: 200, headers, body: answer.body, outcome, id };
 }

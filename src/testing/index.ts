@@ -4,6 +4,7 @@ export { checkSlackSignature, signSlackRequest, verifySlackSignature } from "../
 export { MemoryQueue } from "../queue/backends/memory.js";
 export { DeliveryCollector } from "./collector.js";
 export { sampleEnvelope, uniqueTopic } from "./envelopes.js";
+export type { FakeResponse } from "./fake-slack/response-urls.js";
 export type {
   BotSeed,
   ChannelSeed,
