@@ -29,13 +29,21 @@ function buildProgram(): Command {
     .option("--concurrency <n>", "deliveries handled at once (default 16)", count("--concurrency"))
     .option("--drain-ms <ms>", "graceful-shutdown deadline (default 30000)", count("--drain-ms"))
     .option("--dev", "without SLACK_SIGNING_SECRET, use a development secret kept in the data dir")
-    .option("--mcp", "also serve the MCP server at /mcp on the same port");
+    .option("--mcp", "also serve the MCP server at /mcp on the same port")
+    .option(
+      "--socket-mode",
+      "take Slack's envelopes over Socket Mode (SLACK_APP_TOKEN); /slack/events too if SLACK_SIGNING_SECRET is set",
+    );
   serveCommand("gateway", "ingress only: verify, dedup, publish, answer")
     .option("--port <port>", "HTTP port (PORT, default 3000)")
     .option("--host <host>", "bind address (HOST, default 127.0.0.1)")
     .option("--handlers <module>", "handler module whose responders answer Slack inline (router.respond)")
     .option("--dev", "without SLACK_SIGNING_SECRET, use a development secret kept in the data dir")
-    .option("--mcp", "also serve the MCP server at /mcp on the same port");
+    .option("--mcp", "also serve the MCP server at /mcp on the same port")
+    .option(
+      "--socket-mode",
+      "take Slack's envelopes over Socket Mode (SLACK_APP_TOKEN); /slack/events too if SLACK_SIGNING_SECRET is set",
+    );
   serveCommand("worker", "worker only: consume the topic and run handlers")
     .requiredOption("--handlers <module>", "handler module (.js or .ts)")
     .option("--group <group>", "consumer group (default: default)")

@@ -24,8 +24,13 @@ import { checkSlackSignature, SigningKey } from "./signature.js";
 
 export interface IngressCoreOptions {
   publisher: IngressPublisher;
-  /** Several secrets are accepted at once while a secret is rotated. */
+  /** Several secrets are accepted at once while a secret is rotated. Empty only with `signed: false`. */
   signingSecrets: readonly string[];
+  /**
+   * False for a core that only takes deliveries its transport authenticated otherwise (Socket Mode
+   * without HTTP): no secret is needed, and handle() turns every request away as unsigned.
+   */
+  signed?: boolean;
   metrics: Metrics;
   logger: Logger;
   /** Seconds Slack is asked to wait after a 503. */
@@ -58,7 +63,8 @@ export class IngressCore {
 
   constructor(private readonly options: IngressCoreOptions) {
     const { signingSecrets, metrics, logger } = options;
-    if (signingSecrets.length === 0) throw new ConfigError("at least one Slack signing secret is required");
+    if (signingSecrets.length === 0 && options.signed !== false)
+      throw new ConfigError("at least one Slack signing secret is required");
     this.keys = signingSecrets.map((secret) => new SigningKey(secret));
     this.publisher = options.publisher;
     this.logger = logger;

@@ -42,6 +42,17 @@ function parseJson(raw: string): ParsedRequest {
       ? { type: "url_verification", challenge }
       : { type: "malformed", reason: "no challenge" };
   }
+  return eventDelivery(body, raw);
+}
+
+type Delivery = Extract<ParsedRequest, { type: "delivery" }>;
+type Malformed = Extract<ParsedRequest, { type: "malformed" }>;
+
+/**
+ * An Events API body (already parsed) as a delivery; `raw` is its text, hashed for envelopes that
+ * carry no event_id. HTTP and Socket Mode (`events_api` envelopes) both build events here.
+ */
+export function eventDelivery(body: Record<string, unknown>, raw: string): Delivery | Malformed {
   if (typeof body.type !== "string") return { type: "malformed", reason: "no type" };
   if (body.type === "event_callback") {
     const id = str(body.event_id);
@@ -55,6 +66,36 @@ function parseJson(raw: string): ParsedRequest {
   return { type: "delivery", kind: "event", id: stableId("Ev-", null, raw), teamId: str(body.team_id), body };
 }
 
+/** An interaction payload (already parsed: a form's `payload`, a Socket Mode `interactive` envelope's). */
+export function interactionDelivery(body: unknown, raw: string): Delivery | Malformed {
+  if (!isRecord(body) || typeof body.type !== "string") {
+    return { type: "malformed", reason: "payload without a type" };
+  }
+  const team = isRecord(body.team) ? str(body.team.id) : null;
+  const user = isRecord(body.user) ? str(body.user.team_id) : null;
+  return {
+    type: "delivery",
+    kind: "interaction",
+    id: stableId("In-", body.trigger_id, raw),
+    teamId: team ?? user,
+    body,
+  };
+}
+
+/** A slash command's fields (a form's, a Socket Mode `slash_commands` envelope's payload). */
+export function commandDelivery(body: Record<string, unknown>, raw: string): Delivery | Malformed {
+  if (typeof body.command !== "string" || !body.command.startsWith("/")) {
+    return { type: "malformed", reason: "slash command without a command" };
+  }
+  return {
+    type: "delivery",
+    kind: "command",
+    id: stableId("Cm-", body.trigger_id, raw),
+    teamId: str(body.team_id),
+    body,
+  };
+}
+
 function parseForm(raw: string): ParsedRequest {
   const params = new URLSearchParams(raw);
   if (params.get("ssl_check") === "1") return { type: "ssl_check" };
@@ -66,30 +107,13 @@ function parseForm(raw: string): ParsedRequest {
     } catch {
       return { type: "malformed", reason: "payload is not valid JSON" };
     }
-    if (!isRecord(body) || typeof body.type !== "string") {
-      return { type: "malformed", reason: "payload without a type" };
-    }
-    const team = isRecord(body.team) ? str(body.team.id) : null;
-    const user = isRecord(body.user) ? str(body.user.team_id) : null;
-    return {
-      type: "delivery",
-      kind: "interaction",
-      id: stableId("In-", body.trigger_id, raw),
-      teamId: team ?? user,
-      body,
-    };
+    return interactionDelivery(body, raw);
   }
   const command = params.get("command");
   if (command?.startsWith("/")) {
     const body: Record<string, string> = {};
     for (const [key, value] of params) body[key] = value;
-    return {
-      type: "delivery",
-      kind: "command",
-      id: stableId("Cm-", body.trigger_id, raw),
-      teamId: str(body.team_id),
-      body,
-    };
+    return commandDelivery(body, raw);
   }
   return { type: "malformed", reason: "form body is neither an interaction payload nor a slash command" };
 }

@@ -68,6 +68,35 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly socketConnected = new Gauge({
+    name: "slackline_socket_connected",
+    help: "Socket Mode connections open now (SLACK_SOCKET_CONNECTIONS are wanted)",
+    registers: [this.registry],
+  });
+  readonly socketReconnects = new Counter({
+    name: "slackline_socket_reconnects_total",
+    help: "Socket Mode connections lost and reopened, by reason (Slack's disconnect reason: refresh_requested, link_disabled, warning; or connection_lost)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly socketEnvelopes = new Counter({
+    name: "slackline_socket_envelopes_total",
+    help: "Socket Mode envelopes by type (events_api, interactive, slash_commands, other) and outcome (accepted, duplicate, answered: acked; unavailable, not_taken: not acked, so Slack redelivers; rejected: malformed, acked)",
+    labelNames: ["type", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly socketAckSeconds = new Histogram({
+    name: "slackline_socket_ack_seconds",
+    help: "Time from receiving a Socket Mode envelope to sending its ack",
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly socketAckFailures = new Counter({
+    name: "slackline_socket_ack_failures_total",
+    help: "Acks that could not be sent because the connection closed first (Slack redelivers; the dedup absorbs it)",
+    registers: [this.registry],
+  });
+
   /** Queue depth and oldest-message age per group, read from the backend at scrape time. */
   watchQueue(backend: QueueBackend, topic: string, groups: readonly string[]): void {
     const read = async (group: string) => backend.stats(topic, group).catch(() => null);

@@ -9,10 +9,12 @@ import type { Logger } from "../../observability/logger.js";
 import { Metrics } from "../../observability/metrics.js";
 import type { QueueBackend } from "../../queue/types.js";
 import { createWebClient } from "../../slack/client.js";
+import type { SocketModeIngress } from "../../socket/ingress.js";
 import { WORKER_DEFAULTS } from "../../worker/worker.js";
 import { commandContext, onShutdownSignal } from "../context.js";
 import { openBackend, openDedup } from "../runtime.js";
 import { buildIngressCore, signingSecrets } from "../serve/ingress.js";
+import { openSocketMode, socketModeIngress, socketModeSettings } from "../serve/socket.js";
 import { buildWorker } from "../serve/worker.js";
 
 export interface ServeFlags {
@@ -24,6 +26,7 @@ export interface ServeFlags {
   dev?: boolean;
   mcp?: boolean;
   drainMs?: number;
+  socketMode?: boolean;
 }
 
 /** Without --handlers, `start` logs each event it receives. */
@@ -52,7 +55,9 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
   const { config, logger } = commandContext(flags);
   const withIngress = mode !== "worker";
   const withWorker = mode !== "gateway";
-  const secrets = withIngress ? signingSecrets(config, Boolean(flags.dev), logger) : [];
+  const socket = withIngress ? socketModeSettings(config, flags) : null;
+  const secrets =
+    withIngress && socket?.http !== false ? signingSecrets(config, Boolean(flags.dev), logger) : [];
   const router = flags.handlers
     ? await loadHandlers(flags.handlers)
     : withWorker
@@ -71,6 +76,7 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
   if (flags.mcp && withIngress) mcp = await mountMcp(config, backend, logger);
 
   let server: RunningServer | null = null;
+  let socketMode: SocketModeIngress | null = null;
   if (dedup.publisher) {
     const core = buildIngressCore(config, {
       publisher: dedup.publisher,
@@ -80,17 +86,26 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
       client,
       router,
     });
-    const ops = opsRoutes({ metrics, readiness: [backendReadiness(backend)] });
-    const handler = createHttpIngress({ core, metrics, routes: mcp ? [ops, mcp.handle] : [ops] });
+    socketMode = socket && socketModeIngress(config, socket, { core, metrics, logger });
+    const readiness = [backendReadiness(backend), ...(socketMode ? [socketMode.readiness] : [])];
+    const ops = opsRoutes({ metrics, readiness });
+    const handler = createHttpIngress({
+      core: secrets.length > 0 ? core : null,
+      metrics,
+      routes: mcp ? [ops, mcp.handle] : [ops],
+    });
     server = await listen(handler, config.port, config.host);
     logger.info(
       {
-        url: `${server.url}/slack/events`,
+        url: secrets.length > 0 ? `${server.url}/slack/events` : undefined,
+        ops: server.url,
+        socket_mode: socket ? { connections: socket.connections } : undefined,
         mcp: mcp ? `${server.url}/mcp` : undefined,
         responders: router?.responders.routes(),
       },
       "ingress listening",
     );
+    if (socketMode) await openSocketMode(socketMode, logger);
   }
   if (worker && router) {
     logger.info({ routes: router.names(), topic: config.topic }, "worker consuming");
@@ -101,6 +116,7 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
   }
 
   onShutdownSignal(logger, async () => {
+    await socketMode?.stop();
     await server?.close();
     await worker?.stop(flags.drainMs ?? envInt(config.env.DRAIN_MS, WORKER_DEFAULTS.drainMs, "DRAIN_MS"));
     await mcp?.close();

@@ -53,6 +53,8 @@ export function buildIngressCore(config: Config, parts: IngressParts): IngressCo
   return new IngressCore({
     publisher: parts.publisher,
     signingSecrets: parts.secrets,
+    // No secret: Socket Mode alone (serve() asks for one whenever /slack/events is served).
+    signed: parts.secrets.length > 0,
     metrics,
     logger,
     ...(parts.observer ? { observer: parts.observer } : {}),

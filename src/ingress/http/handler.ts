@@ -12,7 +12,8 @@ import { writeResult, writeText } from "./reply.js";
 export const EVENTS_PATH = "/slack/events";
 
 export interface HttpIngressOptions {
-  core: IngressCore;
+  /** Null: no /slack/events (Socket Mode alone), only `routes` (ops, MCP) are served. */
+  core: IngressCore | null;
   metrics: Metrics;
   maxBodyBytes?: number;
   /** Routes served beside /slack/events on the same port, tried in order (ops, MCP, dashboard). */
@@ -41,7 +42,7 @@ export function createHttpIngress(
     writeResult(res, result);
   };
 
-  const events = (req: IncomingMessage, res: ServerResponse) => {
+  const events = (core: IngressCore, req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     if (req.method !== "POST") return turnAway(res, WRONG_METHOD);
     const format = bodyFormat(req.headers["content-type"]);
@@ -77,7 +78,7 @@ export function createHttpIngress(
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
-    if (path === EVENTS_PATH) return events(req, res);
+    if (path === EVENTS_PATH && core) return events(core, req, res);
     others(req, res, path, 0);
   };
 }

@@ -1,5 +1,5 @@
 import { SlackApiError } from "./errors.js";
-import { methods } from "./methods/index.js";
+import { appMethods, methods } from "./methods/index.js";
 import type { Params } from "./params.js";
 import type { RateLimiter } from "./rate-limit.js";
 import type { FakeSlackCall } from "./types.js";
@@ -60,19 +60,37 @@ export class Dispatcher {
       };
     }
     if (method === "api.test") return { status: 200, body: { ok: true, args: params.toJSON() } };
+    const appMethod = appMethods[method];
+    if (appMethod) {
+      if (token === undefined) return { status: 200, body: { ok: false, error: "not_authed" } };
+      const app = this.ws.appTokens.get(token);
+      // A bot token is a real token of the wrong kind; anything else is not a token at all.
+      if (!app) {
+        const error = this.ws.bots.has(token) ? "not_allowed_token_type" : "invalid_auth";
+        return { status: 200, body: { ok: false, error } };
+      }
+      return this.injectedFailure(method) ?? this.run(() => appMethod({ ws: this.ws, app, params }));
+    }
     const handler = methods[method];
     if (!handler) return { status: 200, body: { ok: false, error: "unknown_method", req_method: method } };
     if (token === undefined) return { status: 200, body: { ok: false, error: "not_authed" } };
     const bot = this.ws.bots.get(token);
     if (!bot) return { status: 200, body: { ok: false, error: "invalid_auth" } };
+    return this.injectedFailure(method) ?? this.run(() => handler({ ws: this.ws, bot, params }));
+  }
+
+  /** A failure set up with failNext(), used up one call at a time. */
+  private injectedFailure(method: string): Answer | null {
     const injected = this.injected.find((i) => i.method === method);
-    if (injected) {
-      injected.remaining -= 1;
-      if (injected.remaining <= 0) this.injected = this.injected.filter((i) => i !== injected);
-      return { status: 200, body: { ok: false, error: injected.error } };
-    }
+    if (!injected) return null;
+    injected.remaining -= 1;
+    if (injected.remaining <= 0) this.injected = this.injected.filter((i) => i !== injected);
+    return { status: 200, body: { ok: false, error: injected.error } };
+  }
+
+  private run(method: () => Record<string, unknown>): Answer {
     try {
-      return { status: 200, body: { ok: true, ...handler({ ws: this.ws, bot, params }) } };
+      return { status: 200, body: { ok: true, ...method() } };
     } catch (err) {
       if (err instanceof SlackApiError)
         return { status: 200, body: { ok: false, error: err.code, ...err.extra } };

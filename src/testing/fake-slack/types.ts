@@ -148,3 +148,14 @@ export interface FakeSlackSeed {
   /** Custom emoji: name -> image URL, or `alias:<other>`. */
   emoji?: Record<string, string>;
 }
+
+/**
+ * An app-level token (`xapp-...`), for the methods that take one (`apps.connections.open`). The
+ * Socket Mode stand-in registers its token here and answers with a WebSocket URL of its own.
+ */
+export interface FakeAppToken {
+  token: string;
+  app_id: string;
+  /** A new single-use WebSocket URL, as `apps.connections.open` returns it. */
+  openConnection(): string;
+}

@@ -3,6 +3,7 @@ import { compareTs, isTs, TsClock } from "./ts.js";
 import type {
   BotSeed,
   ChannelSeed,
+  FakeAppToken,
   FakeBot,
   FakeChannel,
   FakePin,
@@ -34,6 +35,8 @@ export type PostInput = Pick<
 export class Workspace {
   readonly clock = new TsClock();
   readonly bots = new Map<string, FakeBot>();
+  /** App-level tokens (Socket Mode), by token. */
+  readonly appTokens = new Map<string, FakeAppToken>();
   readonly users = new Map<string, FakeUser>();
   readonly emoji = new Map<string, string>();
   private readonly channels = new Map<string, ChannelState>();

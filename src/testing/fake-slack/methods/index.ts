@@ -1,3 +1,5 @@
+export { type AppCallContext, type AppMethodTable, appMethods } from "./apps.js";
+
 import { chatMethods } from "./chat.js";
 import type { MethodTable } from "./context.js";
 import { conversationMethods } from "./conversations.js";

@@ -1,0 +1,24 @@
+import { LogLevel, type Logger as SlackLogger } from "@slack/socket-mode";
+import type { Logger } from "../observability/logger.js";
+
+const text = (msg: unknown[]): string => msg.map((m) => (typeof m === "string" ? m : String(m))).join(" ");
+
+/**
+ * The Socket Mode client's own log lines, into ours. Its info is debug here, and its errors are
+ * warnings: it reports every dropped socket as an error, and the adapter logs what matters itself.
+ */
+export function slackLogger(logger: Logger): SlackLogger {
+  return {
+    debug: (...msg) => {
+      if (logger.isLevelEnabled("debug")) logger.debug(text(msg));
+    },
+    info: (...msg) => {
+      if (logger.isLevelEnabled("debug")) logger.debug(text(msg));
+    },
+    warn: (...msg) => logger.warn(text(msg)),
+    error: (...msg) => logger.warn(text(msg)),
+    setLevel: () => {},
+    getLevel: () => (logger.isLevelEnabled("debug") ? LogLevel.DEBUG : LogLevel.INFO),
+    setName: () => {},
+  };
+}
