@@ -4,8 +4,9 @@ import type { Logger } from "../observability/logger.js";
 const text = (msg: unknown[]): string => msg.map((m) => (typeof m === "string" ? m : String(m))).join(" ");
 
 /**
- * The Socket Mode client's own log lines, into ours. Its info is debug here, and its errors are
- * warnings: it reports every dropped socket as an error, and the adapter logs what matters itself.
+ * The Socket Mode client's own log lines, into ours. Its warnings (a ping timeout, a close handshake
+ * left unanswered) stay warnings; its info and errors are debug: it reports every dropped socket and
+ * every ack that found its connection gone as an error, and the adapter logs and counts those itself.
  */
 export function slackLogger(logger: Logger): SlackLogger {
   return {
@@ -16,7 +17,9 @@ export function slackLogger(logger: Logger): SlackLogger {
       if (logger.isLevelEnabled("debug")) logger.debug(text(msg));
     },
     warn: (...msg) => logger.warn(text(msg)),
-    error: (...msg) => logger.warn(text(msg)),
+    error: (...msg) => {
+      if (logger.isLevelEnabled("debug")) logger.debug(text(msg));
+    },
     setLevel: () => {},
     getLevel: () => (logger.isLevelEnabled("debug") ? LogLevel.DEBUG : LogLevel.INFO),
     setName: () => {},
