@@ -1,4 +1,5 @@
-// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000 --e2e-rounds 5]
+// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000 --e2e-rounds 5
+//   --socket-events 20000 --socket-rounds 3 --socket-window 32 --socket-connections 1 (0 events skips Socket Mode)]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { cpuSeconds } from "./cpu.js";
 import { type EndToEndResult, rawRedisLoop, slacklineEndToEnd } from "./end-to-end.js";
 import { drive, type LoadResult, makeEvents } from "./load.js";
 import { startBare, startGateway, type Target } from "./processes.js";
+import { socketCase } from "./socket.js";
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     "e2e-events": { type: "string", default: "20000" },
     "e2e-concurrency": { type: "string", default: "64" },
     "e2e-rounds": { type: "string", default: "5" },
+    ...socketCase.options,
   },
 });
 const only = new Set(values.only.split(","));
@@ -198,6 +201,7 @@ async function main() {
   for (const b of BACKENDS) if (only.has(b) && (await available(b))) backends.push(b);
   await ingress(backends);
   if (E2E_EVENTS > 0) await endToEnd(backends);
+  await socketCase.run({ backends, number: (option) => Number(values[option as keyof typeof values]) });
 }
 
 await main();

@@ -56,9 +56,11 @@ describe("public API", () => {
     expect(slackline.hasCode(err, "SLACKLINE_CONFIG")).toBe(true);
   });
 
-  it("slackline/testing has the fake Slack, signing helpers and an in-memory queue", () => {
+  it("slackline/testing has the fake Slack, the Socket Mode stand-in, signing helpers and an in-memory queue", () => {
     for (const name of [
       "FakeSlack",
+      "SocketModeServer",
+      "DEFAULT_APP_TOKEN",
       "signSlackRequest",
       "MemoryQueue",
       "DeliveryCollector",

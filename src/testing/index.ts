@@ -27,3 +27,15 @@ export {
   type FakeSlackOptions,
   type RateLimitConfig,
 } from "./fake-slack.js";
+export {
+  DEFAULT_APP_TOKEN,
+  type DisconnectReason,
+  type SendOptions,
+  type SocketEnvelopeType,
+  type SocketModeAck,
+  type SocketModeAttempt,
+  type SocketModeConnectionInfo,
+  type SocketModeDelivery,
+  SocketModeServer,
+  type SocketModeServerOptions,
+} from "./socket-mode/index.js";

@@ -3,6 +3,8 @@ import type { SocketEnvelopeType, SocketModeAck, SocketModeAttempt, SocketModeDe
 /** One delivery's state: its attempts, its ack, its redelivery timer. */
 export class StandInDelivery implements SocketModeDelivery {
   readonly attempts: SocketModeAttempt[] = [];
+  /** performance.now() when each attempt went out, for acks timed to the microsecond. */
+  readonly sentAt: number[] = [];
   ack: SocketModeAck | undefined;
   gaveUp = false;
   readonly acked: Promise<SocketModeAck>;

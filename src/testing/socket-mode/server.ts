@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { FakeSlack } from "../fake-slack.js";
@@ -268,6 +269,7 @@ export class SocketModeServer {
       at: Date.now(),
     };
     delivery.attempts.push(attempt);
+    delivery.sentAt.push(performance.now());
     this.byEnvelopeId.set(attempt.envelope_id, delivery);
     connection.send(delivery.message(attempt));
     if (!delivery.redeliver) return;
@@ -293,14 +295,13 @@ export class SocketModeServer {
     const { envelope_id: id, payload } = (message ?? {}) as { envelope_id?: unknown; payload?: unknown };
     if (typeof id !== "string") return;
     const delivery = this.byEnvelopeId.get(id);
-    const sentAt = delivery?.attempts.find((a) => a.envelope_id === id)?.at ?? Date.now();
-    const at = Date.now();
+    const index = delivery ? delivery.attempts.findIndex((a) => a.envelope_id === id) : -1;
     const ack: SocketModeAck = {
       envelope_id: id,
       payload: isRecord(payload) && Object.keys(payload).length > 0 ? payload : undefined,
       connection: connection.id,
-      at,
-      ms: at - sentAt,
+      at: Date.now(),
+      ms: index === -1 ? 0 : performance.now() - delivery!.sentAt[index]!,
     };
     this.acks.push(ack);
     delivery?.acknowledge(ack);

@@ -24,7 +24,7 @@ export interface SocketModeAck {
   connection: number;
   /** Milliseconds since the epoch. */
   at: number;
-  /** Milliseconds from sending the envelope to its ack. */
+  /** Milliseconds (fractional) from sending the envelope to its ack; 0 for an envelope it did not send. */
   ms: number;
 }
 
