@@ -129,6 +129,34 @@ describe("Socket Mode ingress: envelopes", () => {
     ).toBe(1);
   });
 
+  it("an interaction without a trigger_id is keyed by a hash of its payload, so its redelivery is dropped", async () => {
+    h = await startHarness();
+    const suggestion = { type: "block_suggestion", action_id: "pick", value: "ap", team: { id: "T0001" } };
+    await h.stand.interaction(suggestion).acked;
+    await h.stand.interaction(suggestion, { retryAttempt: 1, retryReason: "timeout" }).acked;
+    expect(h.queue.published).toHaveLength(1);
+    expect(h.queue.published[0]).toMatchObject({
+      kind: "interaction",
+      team_id: "T0001",
+      id: expect.stringMatching(/^In-/),
+    });
+  });
+
+  it("an envelope of a type it does not know is acked and counted as other/rejected", async () => {
+    h = await startHarness();
+    const before = h.stand.acks.length;
+    h.stand.sendRaw({ envelope_id: "odd-1", type: "something_new", payload: { a: 1 } });
+    await until(() => h!.stand.acks.length > before);
+    expect(h.stand.acks.at(-1)?.envelope_id).toBe("odd-1");
+    expect(h.queue.published).toHaveLength(0);
+    expect(
+      await metricValue(h.metrics, "slackline_socket_envelopes_total", {
+        type: "other",
+        outcome: "rejected",
+      }),
+    ).toBe(1);
+  });
+
   it("an events_api envelope without payload.event does not crash the process and is not acked", async () => {
     h = await startHarness();
     const before = h.stand.acks.length;

@@ -1,3 +1,4 @@
+import { LogLevel, SocketModeClient } from "@slack/socket-mode";
 import { WebClient } from "@slack/web-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -56,6 +57,22 @@ describe("SocketModeServer (the Socket Mode stand-in)", () => {
     await client.opened;
     return { client, url: url! };
   };
+
+  it("the docs' example: the official client against the stand-in, a command's reply in the ack", async () => {
+    const client = new SocketModeClient({
+      appToken: stand.appToken,
+      clientOptions: { slackApiUrl: slack.apiUrl },
+      logLevel: LogLevel.ERROR,
+    });
+    client.on("slash_commands", ({ ack, body }) => ack({ text: `Deploying ${body.text}` }));
+    await client.start();
+    try {
+      const delivery = stand.command({ command: "/deploy", text: "api", trigger_id: "t1" });
+      expect((await delivery.acked).payload).toEqual({ text: "Deploying api" });
+    } finally {
+      await client.disconnect();
+    }
+  });
 
   it("apps.connections.open on the fake Slack takes only the app token", async () => {
     const call = (token: string) =>
