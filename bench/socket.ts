@@ -37,6 +37,16 @@ interface Run {
   /** Not acked (socket) or not 2xx (HTTP). */
   failed: number;
   cpuMicrosPerEvent: number | null;
+  /** This process's CPU per event: the load generator (the stand-in, or the raw HTTP client). */
+  generatorMicrosPerEvent: number;
+}
+
+/** Runs `fn` and adds this process's CPU time per event to what it returns. */
+async function withGeneratorCpu<T>(events: number, fn: () => Promise<T>) {
+  const before = process.cpuUsage();
+  const result = await fn();
+  const used = process.cpuUsage(before);
+  return { result, generatorMicrosPerEvent: (used.user + used.system) / events };
 }
 
 const median = (xs: number[]): number => {
@@ -151,10 +161,12 @@ async function socketRun(
     );
     const payloads = makeEvents(events).map((b) => JSON.parse(b));
     const before = cpuSeconds(gateway.pid);
-    const result = await pushEnvelopes(stand, payloads, window);
+    const { result, generatorMicrosPerEvent } = await withGeneratorCpu(events, () =>
+      pushEnvelopes(stand, payloads, window),
+    );
     const after = cpuSeconds(gateway.pid);
     const cpu = before === null || after === null ? null : ((after - before) * 1e6) / events;
-    return { ...result, cpuMicrosPerEvent: cpu };
+    return { ...result, cpuMicrosPerEvent: cpu, generatorMicrosPerEvent };
   } finally {
     await gateway.stop();
     await stand.close();
@@ -174,7 +186,9 @@ async function httpRun(
     await drive(target.url, SECRET, makeEvents(warmup), window);
     const bodies = makeEvents(events);
     const before = cpuSeconds(target.pid);
-    const r = await drive(target.url, SECRET, bodies, window);
+    const { result: r, generatorMicrosPerEvent } = await withGeneratorCpu(events, () =>
+      drive(target.url, SECRET, bodies, window),
+    );
     const after = cpuSeconds(target.pid);
     const cpu = before === null || after === null ? null : ((after - before) * 1e6) / r.total;
     return {
@@ -183,6 +197,7 @@ async function httpRun(
       p99: r.p99,
       failed: r.non2xx + r.errors,
       cpuMicrosPerEvent: cpu,
+      generatorMicrosPerEvent,
     };
   } finally {
     await target.stop();
@@ -237,12 +252,27 @@ export const socketCase = {
         );
       }
     }
-    console.log(
-      "\ntarget           events/s   ack p50 ms   ack p99 ms   failed   gateway CPU µs/event   socket/http events/s",
-    );
+    const columns = [
+      ["target", 14],
+      ["events/s", 9],
+      ["ack p50 ms", 11],
+      ["ack p99 ms", 11],
+      ["failed", 7],
+      ["gateway CPU µs/event", 21],
+      ["generator CPU µs/event", 23],
+      ["socket/http events/s", 21],
+    ] as const;
+    const row = (cells: string[]) =>
+      cells.map((c, i) => (i === 0 ? c.padEnd(columns[i]![1]) : c.padStart(columns[i]![1]))).join(" ");
+    console.log(`\n${row(columns.map(([title]) => title))}`);
     for (const [target, results] of runs) {
-      const rate = median(results.map((r) => r.eventsPerSecond));
-      const cpus = results.flatMap((r) => (r.cpuMicrosPerEvent === null ? [] : [r.cpuMicrosPerEvent]));
+      const med = (pick: (r: Run) => number | null) => {
+        const xs = results.flatMap((r) => {
+          const x = pick(r);
+          return x === null ? [] : [x];
+        });
+        return xs.length > 0 ? median(xs) : null;
+      };
       const [transport, backend] = target.split(" ");
       const http = runs.get(`http ${backend}`)!;
       // Paired per round: a slow spell of the machine hits both transports of a round alike.
@@ -250,14 +280,18 @@ export const socketCase = {
         transport === "socket"
           ? median(results.map((r, i) => r.eventsPerSecond / http[i]!.eventsPerSecond)).toFixed(2)
           : "";
+      const cpu = med((r) => r.cpuMicrosPerEvent);
       console.log(
-        `${target.padEnd(14)} ${rate.toFixed(0).padStart(10)} ${median(results.map((r) => r.p50))
-          .toFixed(2)
-          .padStart(12)} ${median(results.map((r) => r.p99))
-          .toFixed(2)
-          .padStart(
-            12,
-          )} ${String(results.reduce((n, r) => n + r.failed, 0)).padStart(8)} ${(cpus.length ? median(cpus).toFixed(0) : "n/a").padStart(22)} ${ratio.padStart(22)}`,
+        row([
+          target,
+          med((r) => r.eventsPerSecond)!.toFixed(0),
+          med((r) => r.p50)!.toFixed(2),
+          med((r) => r.p99)!.toFixed(2),
+          String(results.reduce((n, r) => n + r.failed, 0)),
+          cpu === null ? "n/a" : cpu.toFixed(0),
+          med((r) => r.generatorMicrosPerEvent)!.toFixed(0),
+          ratio,
+        ]),
       );
     }
     console.log(`(load ${load()} at the end)`);
