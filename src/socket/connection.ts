@@ -17,6 +17,11 @@ export interface ConnectionTimings {
   helloTimeoutMs: number;
   /** Between failed attempts to connect: exponential from baseMs to capMs, with jitter. */
   backoff: BackoffOptions;
+  /**
+   * A connection lost after being open this long is reopened at once; one lost sooner counts as a
+   * failure (backoff), so a server that drops every new socket is not hammered.
+   */
+  stableAfterMs: number;
 }
 
 export const DEFAULT_TIMINGS: ConnectionTimings = {
@@ -24,6 +29,7 @@ export const DEFAULT_TIMINGS: ConnectionTimings = {
   serverPingTimeoutMs: 30_000,
   helloTimeoutMs: 30_000,
   backoff: { baseMs: 1000, capMs: 60_000 },
+  stableAfterMs: 10_000,
 };
 
 export interface SocketConnectionOptions {
@@ -49,14 +55,17 @@ const DISCONNECT_SNIFF_BYTES = 1024;
  * instead of by the client's autoReconnect: that one waits clientPingTimeout x failures between tries
  * without jitter, keeps retrying a token of the wrong kind (`not_allowed_token_type`) forever, and
  * leaves a rejected promise unhandled (a crash) when apps.connections.open fails during a reconnect.
- * Here: an open connection that is lost is reopened at once; a failed try waits with backoff and
- * jitter; a refused token fails the first start and is logged as an error afterwards.
+ * Here: a connection lost after it was stable is reopened at once; a failed try (or a connection
+ * lost soon after it opened) waits with backoff and jitter; a refused token fails the first start
+ * and is logged as an error afterwards.
  */
 export class SocketConnection {
   state: ConnectionState = "connecting";
   private readonly client: SocketModeClient;
   private readonly logger: Logger;
+  /** Failed tries (and connections lost before they were stable) since the last stable one. */
   private failures = 0;
+  private openedAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private disconnectReason: string | null = null;
 
@@ -122,6 +131,7 @@ export class SocketConnection {
 
   private async connect(): Promise<void> {
     const hello = setTimeout(() => void this.client.disconnect(), this.options.timings.helloTimeoutMs);
+    hello.unref();
     try {
       await this.client.start();
     } catch (err) {
@@ -134,7 +144,7 @@ export class SocketConnection {
       await this.client.disconnect();
       return;
     }
-    this.failures = 0;
+    this.openedAt = Date.now();
     this.state = "open";
     this.logger.info("Socket Mode connection open");
     this.options.onChange(this);
@@ -182,8 +192,11 @@ export class SocketConnection {
     this.disconnectReason = null;
     this.options.onChange(this);
     this.options.onReconnect(reason);
-    this.logger.info({ reason }, "Socket Mode connection closed; reconnecting");
-    this.reconnect(0);
+    const stable = Date.now() - this.openedAt >= this.options.timings.stableAfterMs;
+    this.failures = stable ? 0 : this.failures + 1;
+    const delayMs = stable ? 0 : backoffDelay(this.failures, this.options.timings.backoff);
+    this.logger.info({ reason, retry_in_ms: delayMs }, "Socket Mode connection closed; reconnecting");
+    this.reconnect(delayMs);
   };
 
   /** The client swallows Slack's `disconnect` message; its reason is read here for the metrics. */

@@ -57,6 +57,27 @@ describe("Socket Mode ingress: connection life", () => {
     expect(await reconnects(h, "connection_lost")).toBe(1);
   });
 
+  it("a server that drops every new socket at once gets backoff, not a tight reconnect loop", async () => {
+    h = await startHarness();
+    const deadline = Date.now() + 1500;
+    while (Date.now() < deadline) {
+      if (h.stand.connections().length > 0) h.stand.drop();
+      await sleep(10);
+    }
+    // Backoff of 50, 100, 200, 400, 400 ms (with jitter) allows about 7 in 1.5 s; no backoff, hundreds.
+    expect(h.stand.connectionsOpened).toBeGreaterThanOrEqual(3);
+    expect(h.stand.connectionsOpened).toBeLessThanOrEqual(12);
+  });
+
+  it("a connection lost after it was stable is reopened at once", async () => {
+    h = await startHarness({ timings: { stableAfterMs: 100, backoff: { baseMs: 5000, capMs: 5000 } } });
+    await sleep(150);
+    const dropped = Date.now();
+    h.stand.drop();
+    await h.stand.waitForConnections(1, { opened: 2, timeoutMs: 2000 });
+    expect(Date.now() - dropped).toBeLessThan(1000);
+  });
+
   it("a dead socket (pings unanswered) is given up on and replaced", async () => {
     h = await startHarness();
     h.stand.freeze();

@@ -20,6 +20,7 @@ export const FAST: ConnectionTimings = {
   serverPingTimeoutMs: 5000,
   helloTimeoutMs: 3000,
   backoff: { baseMs: 50, capMs: 400 },
+  stableAfterMs: 10_000,
 };
 
 export interface Harness<Q extends QueueBackend = RecordingQueue> {
@@ -54,6 +55,7 @@ export async function startHarness<Q extends QueueBackend = RecordingQueue>(
     router?: Router;
     queue?: Q;
     stand?: Partial<Omit<SocketModeServerOptions, "slack">>;
+    timings?: Partial<ConnectionTimings>;
     start?: boolean;
   } = {},
 ): Promise<Harness<Q>> {
@@ -69,7 +71,7 @@ export async function startHarness<Q extends QueueBackend = RecordingQueue>(
     connections: options.connections ?? 1,
     metrics,
     logger: silentLogger,
-    timings: FAST,
+    timings: { ...FAST, ...options.timings },
   });
   if (options.start !== false) await socket.start();
   return {
