@@ -31,11 +31,12 @@ export const numberAttribute = (value: number): MessageAttributeValue => ({
  */
 export function sqsSafeText(text: string, maxChars = MAX_REASON_CHARS): string {
   const cut = text.length > maxChars ? `${text.slice(0, maxChars)}...` : text;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters SQS refuses.
-  return cut
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, "\uFFFD")
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+  return cut.replace(REFUSED_CONTROLS, "\uFFFD").replace(LONE_SURROGATES, "\uFFFD");
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters SQS refuses.
+const REFUSED_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function readString(
   attributes: Record<string, MessageAttributeValue> | undefined,

@@ -20,13 +20,13 @@ export function namePart(name: string): string {
 }
 
 /** Over `max` characters: cut, with a hash of the whole name so cut names stay distinct. */
-function fit(name: string, max: number): string {
+function fitLength(name: string, max: number): string {
   if (name.length <= max) return name;
   return `${name.slice(0, max - 9)}_${hash8(name)}`;
 }
 
 /** The SNS topic of a Slackline topic. */
-export const snsTopicName = (topic: string): string => fit(namePart(topic), MAX_TOPIC_NAME);
+export const snsTopicName = (topic: string): string => fitLength(namePart(topic), MAX_TOPIC_NAME);
 
 export interface GroupQueueNames {
   /** `<topic>-<group>`: the group's queue, subscribed to the topic. */
@@ -36,7 +36,7 @@ export interface GroupQueueNames {
 }
 
 export function groupQueueNames(topic: string, group: string): GroupQueueNames {
-  const base = fit(`${namePart(topic)}-${namePart(group)}`, MAX_QUEUE_NAME - DLQ_SUFFIX.length);
+  const base = fitLength(`${namePart(topic)}-${namePart(group)}`, MAX_QUEUE_NAME - DLQ_SUFFIX.length);
   return { queue: base, dlq: `${base}${DLQ_SUFFIX}` };
 }
 

@@ -1,7 +1,8 @@
 import { PublishBatchCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
+import { InFlight } from "../../in-flight.js";
 import { TurnBatcher } from "../../turn-batcher.js";
-import { chunkBySize, entryResults, InFlight, MAX_BATCH_ENTRIES } from "./batching.js";
+import { chunkBySize, entryResults, MAX_BATCH_ENTRIES } from "./batching.js";
 import { MessageTooLargeError } from "./errors.js";
 import { messageBytes } from "./queue-ops.js";
 

@@ -5,8 +5,9 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { InFlight } from "../../in-flight.js";
 import { TurnBatcher } from "../../turn-batcher.js";
-import { chunkBySize, entryResults, InFlight, MAX_BATCH_ENTRIES } from "./batching.js";
+import { chunkBySize, entryResults, MAX_BATCH_ENTRIES } from "./batching.js";
 import { MessageTooLargeError } from "./errors.js";
 
 /** SQS's message size limit (1 MiB since 2025), which is also the limit of one batch request. */
