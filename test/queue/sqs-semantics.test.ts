@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import {
   CreateTopicCommand,
   GetSubscriptionAttributesCommand,
@@ -19,6 +21,7 @@ import { resolveBackend } from "../../src/queue/registry.js";
 import { DeliveryCollector } from "../../src/testing/collector.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { type AwsEmulators, startAwsEmulators } from "../helpers/aws.js";
+import { ROOT } from "../helpers/cli.js";
 import { until } from "../helpers/wait.js";
 
 let aws: AwsEmulators;
@@ -94,6 +97,28 @@ describe("sqs backend semantics (fauxqs)", () => {
     sqs?.destroy();
     sns?.destroy();
     await aws?.stop();
+  });
+
+  it("loads no AWS SDK module until QUEUE_BACKEND=sqs (or DEDUP_STORE=dynamodb) is chosen", async () => {
+    // The SDK's packages are CommonJS: what a process loaded of them is in require.cache.
+    const script = `
+      import { createRequire } from "node:module";
+      const require = createRequire(import.meta.url);
+      const aws = () => Object.keys(require.cache).filter((k) => k.includes("@aws-sdk")).length;
+      const { resolveBackend, availableBackends } = await import("./dist/queue/registry.js");
+      const { resolveDedupStore } = await import("./dist/dedup/registry.js");
+      availableBackends();
+      await resolveBackend({ QUEUE_BACKEND: "memory" });
+      await (await resolveDedupStore({ DEDUP_STORE: "memory" }, "memory")).close();
+      const before = aws();
+      await resolveBackend({ QUEUE_BACKEND: "sqs" });
+      console.log(JSON.stringify({ before, after: aws() }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: ROOT,
+    });
+    const counts = JSON.parse(stdout) as { before: number; after: number };
+    expect(counts.before).toBe(0);
+    expect(counts.after).toBeGreaterThan(0);
   });
 
   it("is the built-in `sqs`, with DynamoDB as its default dedup store", async () => {

@@ -142,13 +142,8 @@ export class SlacklineStack extends Stack {
       worker.addToRolePolicy(
         new iam.PolicyStatement({
           sid: "ProcessedMarkers",
-          actions: [
-            "dynamodb:BatchGetItem",
-            "dynamodb:BatchWriteItem",
-            "dynamodb:PutItem",
-            "dynamodb:GetItem",
-            "dynamodb:DescribeTable",
-          ],
+          // Lookups and writes of a batch's markers, and the start-up check that the table exists.
+          actions: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"],
           resources: [table.tableArn],
         }),
       );

@@ -37,6 +37,11 @@ import { type GroupQueues, SqsResources } from "./sqs/resources.js";
 
 const DEFAULT_PREFETCH = 16;
 
+interface PublishTarget {
+  publisher: TopicPublisher;
+  attributes: Record<string, MessageAttributeValue>;
+}
+
 /** Bounds a promise (the work goes on; only the caller stops waiting). */
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -68,8 +73,8 @@ export class SqsQueue implements QueueBackend {
   private readonly publishers = new Map<string, TopicPublisher>();
   /** Per topic: its SNS topic ARN once the topic (and, when creating, its groups' queues) is ready. */
   private readonly prepared = new Map<string, Promise<string>>();
-  /** Per topic, the attributes every publish carries (one object, reused). */
-  private readonly topicAttributes = new Map<string, Record<string, MessageAttributeValue>>();
+  /** Per ready topic: its publisher and the attributes every publish carries. */
+  private readonly targets = new Map<string, PublishTarget>();
   private verified: Promise<string> | null = null;
 
   constructor(
@@ -122,7 +127,7 @@ export class SqsQueue implements QueueBackend {
       this.prepared.set(topic, p);
       const mine = p;
       p.catch(() => {
-        if (this.prepared.get(topic) === mine) this.prepared.delete(topic);
+        if (this.prepared.get(topic) === mine) this.forgetTopic(topic);
       });
     }
     return p;
@@ -130,29 +135,38 @@ export class SqsQueue implements QueueBackend {
 
   async publish(topic: string, message: Envelope): Promise<string> {
     if (this.closed) throw new QueueClosedError(this.name);
-    const ready = this.topicReady(topic);
-    // Bounded: the first publish of a topic may look it up (or create it) before Slack's 3 s are up.
-    const arn = await within(ready, this.options.publishTimeoutMs, `preparing SNS topic of "${topic}"`);
-    let publisher = this.publishers.get(arn);
-    if (!publisher) {
-      publisher = new TopicPublisher(this.sns, arn, this.options.publishTimeoutMs);
-      this.publishers.set(arn, publisher);
-    }
-    let attributes = this.topicAttributes.get(topic);
-    if (!attributes) {
-      attributes = { [A_TOPIC]: stringAttribute(topic) };
-      this.topicAttributes.set(topic, attributes);
-    }
+    const target = this.targets.get(topic) ?? (await this.target(topic));
     try {
-      return await publisher.publish(envelopeJson(message), attributes);
+      return await target.publisher.publish(envelopeJson(message), target.attributes);
     } catch (err) {
       if (awsErrorName(err) === "NotFoundException" || awsErrorName(err) === "NotFound") {
         // Deleted under us: look it up (or create it) again next time.
         this.resources.forget(topic);
-        this.prepared.delete(topic);
+        this.forgetTopic(topic);
       }
       throw err;
     }
+  }
+
+  /** Where a topic's publishes go, once it is ready (the hot path then costs one map lookup). */
+  private async target(topic: string): Promise<PublishTarget> {
+    // Bounded: the first publish of a topic may look it up (or create it) before Slack's 3 s are up.
+    const ready = this.topicReady(topic);
+    const arn = await within(ready, this.options.publishTimeoutMs, `preparing SNS topic of "${topic}"`);
+    const target = {
+      publisher: this.publishers.get(arn) ?? new TopicPublisher(this.sns, arn, this.options.publishTimeoutMs),
+      // One attributes object per topic, reused by every publish.
+      attributes: { [A_TOPIC]: stringAttribute(topic) },
+    };
+    this.publishers.set(arn, target.publisher);
+    // Only while the preparation it came from still stands (a new group may have joined meanwhile).
+    if (this.prepared.get(topic) === ready) this.targets.set(topic, target);
+    return target;
+  }
+
+  private forgetTopic(topic: string): void {
+    this.prepared.delete(topic);
+    this.targets.delete(topic);
   }
 
   consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery> {
@@ -167,7 +181,7 @@ export class SqsQueue implements QueueBackend {
     const groups = this.consumedGroups.get(topic) ?? new Set<string>();
     if (!groups.has(options.group)) {
       this.consumedGroups.set(topic, groups.add(options.group));
-      this.prepared.delete(topic);
+      this.forgetTopic(topic);
     }
     return this.loop(topic, options);
   }
@@ -201,7 +215,8 @@ export class SqsQueue implements QueueBackend {
       try {
         return await this.resources.group(topic, group);
       } catch (err) {
-        if (err instanceof ResourceMissingError || signal.aborted) throw err;
+        if (signal.aborted) return null;
+        if (err instanceof ResourceMissingError) throw err;
         await wake.sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), signal);
       }
     }
