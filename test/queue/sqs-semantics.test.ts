@@ -121,6 +121,20 @@ describe("sqs backend semantics (fauxqs)", () => {
     expect(counts.after).toBeGreaterThan(0);
   });
 
+  it("the AWS SDK itself reads AWS_ENDPOINT_URL_SQS from the environment (no endpoint passed)", async () => {
+    const script = `
+      import { SQSClient, CreateQueueCommand } from "@aws-sdk/client-sqs";
+      const client = new SQSClient({});
+      const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: "sdk_env_probe" }));
+      console.log(QueueUrl);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: ROOT,
+      env: { ...process.env, ...aws.env, AWS_ENDPOINT_URL_SNS: "", AWS_ENDPOINT_URL_DYNAMODB: "" },
+    });
+    expect(stdout).toContain("/sdk_env_probe");
+    expect(await queueUrl("sdk_env_probe")).toBe(stdout.trim());
+  });
+
   it("is the built-in `sqs`, with DynamoDB as its default dedup store", async () => {
     const resolved = await resolveBackend({ QUEUE_BACKEND: "sqs" });
     expect(resolved.source).toBe("built-in");

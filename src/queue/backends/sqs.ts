@@ -1,10 +1,5 @@
 import { GetTopicAttributesCommand, SNSClient } from "@aws-sdk/client-sns";
-import {
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  type MessageAttributeValue,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { type MessageAttributeValue, SQSClient } from "@aws-sdk/client-sqs";
 import { awsErrorName } from "../../config/aws.js";
 import type { Env } from "../../config/env.js";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
@@ -28,33 +23,20 @@ import {
   purgeDeadLetters,
   replayDeadLetters,
 } from "./sqs/dead-letters.js";
+import { within } from "./sqs/deadline.js";
 import type { SqsDelivery } from "./sqs/delivery.js";
 import { ResourceMissingError } from "./sqs/errors.js";
 import { groupQueueNames } from "./sqs/names.js";
 import { TopicPublisher } from "./sqs/publisher.js";
 import { QueueOps } from "./sqs/queue-ops.js";
 import { type GroupQueues, SqsResources } from "./sqs/resources.js";
+import { queueDepth, queueUrlOrNull } from "./sqs/stats.js";
 
 const DEFAULT_PREFETCH = 16;
 
 interface PublishTarget {
   publisher: TopicPublisher;
   attributes: Record<string, MessageAttributeValue>;
-}
-
-/** Bounds a promise (the work goes on; only the caller stops waiting). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
@@ -275,32 +257,11 @@ export class SqsQueue implements QueueBackend {
    * oldest message this process holds, a lower bound, and null when it holds none.
    */
   async stats(topic: string, group: string): Promise<QueueStats> {
-    const known = await this.resources.knownGroup(topic, group);
-    let url = known?.queueUrl;
-    if (!url) {
-      try {
-        url = (
-          await this.sqs.send(new GetQueueUrlCommand({ QueueName: groupQueueNames(topic, group).queue }))
-        ).QueueUrl;
-      } catch (err) {
-        if (awsErrorName(err) === "QueueDoesNotExist") return { depth: 0, oldestAgeMs: null };
-        throw err;
-      }
-    }
-    const { Attributes: a } = await this.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      }),
-    );
-    const depth =
-      Number(a?.ApproximateNumberOfMessages ?? 0) +
-      Number(a?.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(a?.ApproximateNumberOfMessagesDelayed ?? 0);
+    const url =
+      (await this.resources.knownGroup(topic, group))?.queueUrl ??
+      (await queueUrlOrNull(this.sqs, groupQueueNames(topic, group).queue));
+    if (!url) return { depth: 0, oldestAgeMs: null };
+    const depth = await queueDepth(this.sqs, url);
     let oldest: number | null = null;
     for (const consumer of this.consumers) {
       if (consumer.topic !== topic || consumer.group !== group) continue;
