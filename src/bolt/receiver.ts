@@ -11,8 +11,9 @@ export interface ProcessRecord {
  * the copy an app imports (its own install, or the sources through tsx) must find the same entry.
  */
 const REGISTRY = Symbol.for("slackline.bolt.receivers");
-const RECEIVERS: WeakMap<object, SlacklineReceiver> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??=
-  new WeakMap<object, SlacklineReceiver>()) as WeakMap<object, SlacklineReceiver>;
+const shared = globalThis as Record<symbol, WeakMap<object, SlacklineReceiver> | undefined>;
+shared[REGISTRY] ??= new WeakMap<object, SlacklineReceiver>();
+const RECEIVERS: WeakMap<object, SlacklineReceiver> = shared[REGISTRY];
 
 /**
  * A Bolt `Receiver` that hands the app's traffic to Slackline: Slack's requests are verified,
