@@ -204,6 +204,7 @@ export class Worker {
       Math.max(100, leaseMs / 3),
     );
     this.heartbeat.unref();
+    const untrack = this.o.metrics.trackInFlight(group, () => this.inFlight);
     try {
       while (!this.stopRequested) {
         // One waiter at a time, woken by a finishing task or by stop(): racing every wait against a
@@ -235,6 +236,7 @@ export class Worker {
         await new Promise<void>((resolve) => this.leasing.signal.addEventListener("abort", () => resolve()));
       }
       clearInterval(this.heartbeat);
+      untrack();
       await iterator.return?.();
     }
   }
