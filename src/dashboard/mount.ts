@@ -22,7 +22,8 @@ export interface MountOptions {
   groups?: readonly string[];
   /** `--group` of `start` (the worker's group). */
   group?: string | undefined;
-  mode: DashboardInfo["mode"];
+  /** What the process runs (`serve`'s mode; a worker-only process serves no dashboard). */
+  mode: NonNullable<DashboardInfo["mode"]> | "worker";
 }
 
 export interface MountedDashboard extends Dashboard {
@@ -54,7 +55,7 @@ export function dashboardFromConfig(options: MountOptions): MountedDashboard {
       backend: backend.name,
       startedAt: Date.now(),
       ready: () => backend.ping(),
-      mode: options.mode,
+      mode: options.mode === "worker" ? "standalone" : options.mode,
     },
     host: config.host,
     token: config.env.SLACKLINE_DASHBOARD_TOKEN,

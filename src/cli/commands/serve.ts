@@ -23,6 +23,8 @@ export interface ServeFlags {
   dev?: boolean;
   mcp?: boolean;
   drainMs?: number;
+  /** false with --no-dashboard. */
+  dashboard?: boolean;
 }
 
 /** Without --handlers, `start` logs each event it receives. */
@@ -112,6 +114,12 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
       : null;
   let mcp: { handle: ExtraRoute; close(): Promise<void> } | null = null;
   if (flags.mcp && withIngress) mcp = await mountMcp(config, backend, logger);
+  const { mountDashboard, firstRoute } = await import("../../dashboard/mount.js");
+  const dashboard =
+    withIngress && flags.dashboard !== false
+      ? mountDashboard({ config, backend, metrics, logger, dedup: dedup.store, group: flags.group, mode })
+      : null;
+  const extraRoutes = firstRoute(mcp?.handle, dashboard?.handle);
 
   let server: RunningServer | null = null;
   if (dedup.publisher) {
@@ -121,11 +129,15 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
       signingSecrets: secrets,
       metrics,
       logger,
-      ...(mcp ? { extraRoutes: mcp.handle } : {}),
+      ...(extraRoutes ? { extraRoutes } : {}),
     });
     server = await listen(handler, config.port, config.host);
     logger.info(
-      { url: `${server.url}/slack/events`, mcp: mcp ? `${server.url}/mcp` : undefined },
+      {
+        url: `${server.url}/slack/events`,
+        mcp: mcp ? `${server.url}/mcp` : undefined,
+        dashboard: dashboard ? `${server.url}/dashboard/` : undefined,
+      },
       "ingress listening",
     );
   }
@@ -138,6 +150,7 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
   }
 
   onShutdownSignal(logger, async () => {
+    await dashboard?.close(); // its event streams would hold server.close() open
     await server?.close();
     await worker?.stop(flags.drainMs ?? envInt(config.env.DRAIN_MS, WORKER_DEFAULTS.drainMs, "DRAIN_MS"));
     await mcp?.close();
