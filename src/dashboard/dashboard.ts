@@ -120,7 +120,14 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   });
   const snapshot = (): Snapshot => ({ ...live(sampler.latestPoint()), series: sampler.series() });
   const stream = new LiveStream({ snapshot, watch: () => status.watch() });
-  const stopTicks = sampler.onPoint((point) => stream.tick(live(point)));
+  let deadLettered = 0;
+  const stopTicks = sampler.onPoint((point) => {
+    // A worker of this process dead-lettered something: the next page of dead letters is read anew.
+    const now = sampler.latest()?.deadLettered ?? 0;
+    if (now !== deadLettered) deadLetters.invalidate();
+    deadLettered = now;
+    stream.tick(live(point));
+  });
   sampler.start();
 
   const onBulk = (action: "replay" | "purge", request: BulkRequest, count: number) =>
