@@ -48,6 +48,7 @@ class Chart {
             width: 1.5,
             dash: l.dash,
             spanGaps: false,
+            points: { show: l.points ?? false, size: 4 },
           })),
         ],
         cursor: { drag: { x: false, y: false } },
