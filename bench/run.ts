@@ -1,4 +1,4 @@
-// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000 --e2e-rounds 5 --dashboard]
+// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000 --e2e-rounds 5 --dashboard --dlq 10000]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +7,7 @@ import { dropNatsTopic, dropRabbitTopic, dropRedisKeys, runPrefix } from "../tes
 import { tcpReachable } from "../test/helpers/services.js";
 import { cpuSeconds } from "./cpu.js";
 import { watchDashboard } from "./dashboard-viewer.js";
+import { deadLetterPages } from "./dead-letters.js";
 import { type EndToEndResult, rawRedisLoop, slacklineEndToEnd } from "./end-to-end.js";
 import { drive, type LoadResult, makeEvents } from "./load.js";
 import { startBare, startGateway, type Target } from "./processes.js";
@@ -22,6 +23,8 @@ const { values } = parseArgs({
     "e2e-rounds": { type: "string", default: "5" },
     // Each gateway also as <backend>:off (--no-dashboard) and <backend>:open (a page watching it).
     dashboard: { type: "boolean", default: false },
+    // With N > 0: how fast the dashboard pages a DLQ of N dead letters.
+    dlq: { type: "string", default: "0" },
   },
 });
 const only = new Set(values.only.split(","));
@@ -215,6 +218,7 @@ async function main() {
   for (const b of BACKENDS) if (only.has(b) && (await available(b))) backends.push(b);
   await ingress(backends);
   if (E2E_EVENTS > 0) await endToEnd(backends);
+  if (Number(values.dlq) > 0) await deadLetterPages(Number(values.dlq));
 }
 
 await main();
