@@ -1,10 +1,21 @@
 // `slackline start` serves the dashboard on its port: driven in a real headless Chromium.
+import { spawn } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Snapshot } from "../../src/dashboard/api-types.js";
 import { type Browser, chromiumMissing, launchChromium } from "../helpers/browser.js";
-import { eventually, ROOT, type Running, readRecords, spawnSlackline, tempDir } from "../helpers/cli.js";
+import {
+  BIN,
+  eventually,
+  ROOT,
+  type Running,
+  readRecords,
+  runSlackline,
+  spawnSlackline,
+  tempDir,
+} from "../helpers/cli.js";
 import { eventCallback } from "../helpers/ingress.js";
 import { postSignedEvent } from "../helpers/slack-http.js";
 
@@ -154,6 +165,55 @@ describe("slackline gateway --no-dashboard", () => {
       expect(gateway.output()).not.toContain('"dashboard"');
     } finally {
       await gateway.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("slackline dashboard", () => {
+  it("serves the dashboard on its own against the backend, and says its figures cover no ingress", async () => {
+    const dir = tempDir("slackline-dash-alone-");
+    const proc = spawn(
+      process.execPath,
+      [BIN, "dashboard", "--port", "0", "--group", "default", "analytics"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SLACKLINE_DATA_DIR: dir, QUEUE_BACKEND: "sqlite", LOG_LEVEL: "info" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    try {
+      let out = "";
+      proc.stdout.on("data", (c) => {
+        out += c;
+      });
+      await eventually(
+        () => out,
+        (o) => o.includes("dashboard listening"),
+      );
+      const base = /"url":"(http:\/\/[^"]+)\/dashboard\/"/.exec(out)![1]!;
+      const snapshot = (await (await fetch(`${base}/dashboard/api/snapshot`)).json()) as Snapshot;
+      expect(snapshot.overview).toMatchObject({ mode: "standalone", backend: "sqlite" });
+      expect(snapshot.groups.map((g) => g.group)).toEqual(["default", "analytics"]);
+      expect((await fetch(`${base}/`, { redirect: "manual" })).headers.get("location")).toBe("/dashboard/");
+    } finally {
+      proc.kill("SIGTERM");
+      await new Promise((r) => proc.once("exit", r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to serve beyond loopback without SLACKLINE_DASHBOARD_TOKEN", async () => {
+    const dir = tempDir("slackline-dash-alone-");
+    try {
+      const { code, stderr } = await runSlackline(["dashboard", "--host", "0.0.0.0", "--port", "0"], {
+        SLACKLINE_DATA_DIR: dir,
+        QUEUE_BACKEND: "sqlite",
+        SLACKLINE_DASHBOARD_TOKEN: "",
+      });
+      expect(code).toBe(1);
+      expect(stderr).toContain("SLACKLINE_DASHBOARD_TOKEN");
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
