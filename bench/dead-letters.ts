@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createDashboard } from "../src/dashboard/dashboard.js";
 import { RecentEvents } from "../src/dashboard/recent-events.js";
-import { listen } from "../src/ingress/server.js";
+import { listen } from "../src/ingress/http/listen.js";
 import { silentLogger } from "../src/observability/logger.js";
 import { Metrics } from "../src/observability/metrics.js";
 import { SqliteQueue } from "../src/queue/backends/sqlite.js";

@@ -1,8 +1,6 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Config, DEFAULT_GROUP } from "../config/config.js";
 import { ConfigError } from "../config/config-error.js";
 import type { DedupStore } from "../dedup/types.js";
-import type { ExtraRoute } from "../ingress/server.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { QueueBackend } from "../queue/types.js";
@@ -76,14 +74,4 @@ export function mountDashboard(options: MountOptions): MountedDashboard | null {
     options.logger.warn({ err: err.message }, "dashboard off");
     return null;
   }
-}
-
-/** Several extra routes as one: the first that answers wins. */
-export function firstRoute(...routes: Array<ExtraRoute | undefined>): ExtraRoute | undefined {
-  const present = routes.filter((r): r is ExtraRoute => r !== undefined);
-  if (present.length <= 1) return present[0];
-  return async (req: IncomingMessage, res: ServerResponse, path: string) => {
-    for (const route of present) if (await route(req, res, path)) return true;
-    return false;
-  };
 }

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { createDashboard, type Dashboard, type DashboardOptions } from "../../src/dashboard/dashboard.js";
 import { RecentEvents } from "../../src/dashboard/recent-events.js";
-import { listen, type RunningServer } from "../../src/ingress/server.js";
+import { listen, type RunningServer } from "../../src/ingress/http/listen.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { MemoryQueue } from "../../src/queue/backends/memory.js";

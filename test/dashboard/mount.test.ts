@@ -1,7 +1,6 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { describe, expect, it } from "vitest";
 import { readConfig } from "../../src/config/config.js";
-import { firstRoute, groupsFromConfig, mountDashboard } from "../../src/dashboard/mount.js";
+import { groupsFromConfig, mountDashboard } from "../../src/dashboard/mount.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { MemoryQueue } from "../../src/queue/backends/memory.js";
@@ -35,24 +34,5 @@ describe("mounting the dashboard in start and gateway", () => {
       "default",
       "mcp",
     ]);
-  });
-
-  it("chains extra routes: the first that answers wins, false when none does", async () => {
-    const seen: string[] = [];
-    const route =
-      (name: string, answers: string) => (_req: IncomingMessage, _res: ServerResponse, path: string) => {
-        seen.push(name);
-        return path === answers;
-      };
-    expect(firstRoute(undefined, undefined)).toBeUndefined();
-    const only = route("a", "/a");
-    expect(firstRoute(undefined, only)).toBe(only);
-    const both = firstRoute(route("mcp", "/mcp"), route("dash", "/dashboard/"))!;
-    const req = {} as IncomingMessage;
-    const res = {} as ServerResponse;
-    expect(await both(req, res, "/mcp")).toBe(true);
-    expect(await both(req, res, "/dashboard/")).toBe(true);
-    expect(await both(req, res, "/nope")).toBe(false);
-    expect(seen).toEqual(["mcp", "mcp", "dash", "mcp", "dash"]);
   });
 });

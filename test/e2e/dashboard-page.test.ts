@@ -1,6 +1,6 @@
 // The dashboard over a real ingress and a real worker in this process, in headless Chromium: the
-// recent-events view (fed through a FlowObserver path the test wires itself), bulk replay of a
-// filtered set, and the README's screenshot.
+// recent-events view (both report to it as its FlowObserver, as in slackline start), bulk replay of
+// a filtered set, and the README's screenshot.
 import { copyFileSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -9,15 +9,16 @@ import { createDashboard, type Dashboard } from "../../src/dashboard/dashboard.j
 import { RecentEvents } from "../../src/dashboard/recent-events.js";
 import { MemoryDedupStore } from "../../src/dedup/memory.js";
 import { Router } from "../../src/handlers/router.js";
+import { IngressCore } from "../../src/ingress/core.js";
+import { createHttpIngress } from "../../src/ingress/http/handler.js";
+import { listen, type RunningServer } from "../../src/ingress/http/listen.js";
 import { IngressPublisher } from "../../src/ingress/publisher.js";
-import { createIngressHandler, listen, type RunningServer } from "../../src/ingress/server.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { SqliteQueue } from "../../src/queue/backends/sqlite.js";
 import { Worker } from "../../src/worker/worker.js";
 import { type Browser, chromiumMissing, launchChromium } from "../helpers/browser.js";
 import { ROOT, tempDir } from "../helpers/cli.js";
-import { observedBackend } from "../helpers/flow.js";
 import { eventCallback } from "../helpers/ingress.js";
 import { postSignedEvent } from "../helpers/slack-http.js";
 import { sleep, until } from "../helpers/wait.js";
@@ -63,24 +64,14 @@ describe.skipIf(missing !== null)("dashboard page over a live ingress and worker
       },
       host: "127.0.0.1",
     });
-    const published = new IngressPublisher(backend, TOPIC, 3600, null);
-    // Until ingress reports to a FlowObserver itself: the same call, made around its publisher.
-    const publisher = {
-      publish: async (envelope: Parameters<IngressPublisher["publish"]>[0]) => {
-        const outcome = await published.publish(envelope);
-        recent.received(envelope, outcome === "published" ? "accepted" : "duplicate");
-        return outcome;
-      },
-    } as unknown as IngressPublisher;
-    const handler = createIngressHandler({
-      backend,
-      publisher,
+    const core = new IngressCore({
+      publisher: new IngressPublisher(backend, TOPIC, 3600, null),
       signingSecrets: [SECRET],
       metrics,
       logger: silentLogger,
-      extraRoutes: dashboard.handle,
+      observer: recent,
     });
-    server = await listen(handler, 0, "127.0.0.1");
+    server = await listen(createHttpIngress({ core, metrics, routes: [dashboard.handle] }), 0, "127.0.0.1");
     const router = new Router();
     router.appMention(async (event, ctx) => {
       await sleep(2 + Math.random() * 8);
@@ -89,7 +80,8 @@ describe.skipIf(missing !== null)("dashboard page over a live ingress and worker
     });
     router.on("reaction_added", () => {});
     worker = new Worker({
-      backend: observedBackend(backend, recent, "default"),
+      backend,
+      observer: recent,
       topic: TOPIC,
       group: "default",
       router,

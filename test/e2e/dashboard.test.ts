@@ -83,8 +83,12 @@ describe.skipIf(missing !== null)("dashboard in slackline start (headless Chromi
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/dashboard" });
   });
 
-  it("charts the requests it receives", async () => {
-    for (let i = 0; i < 5; i++) expect(await send("hello").status).toBe(200);
+  it("charts the requests it receives, and lists them among the recent events with each group's result", async () => {
+    const sent = Array.from({ length: 5 }, () => send("hello"));
+    for (const s of sent) expect(await s.status).toBe(200);
+    const last = page.locator(`#recent-list tr[data-event-id="${sent[4]!.id}"]`);
+    await last.waitFor({ timeout: 10_000 });
+    await expect.poll(() => last.textContent(), { timeout: 10_000 }).toContain("default: acked");
     await expect
       .poll(async () => Number(await page.getAttribute("#chart-requests", "data-max")), { timeout: 10_000 })
       .toBeGreaterThan(0);

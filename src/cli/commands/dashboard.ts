@@ -1,7 +1,7 @@
 import { ConfigError } from "../../config/config.js";
 import { envInt } from "../../config/env-int.js";
 import { dashboardFromConfig, groupsFromConfig } from "../../dashboard/mount.js";
-import { listen } from "../../ingress/server.js";
+import { listen } from "../../ingress/http/listen.js";
 import { Metrics } from "../../observability/metrics.js";
 import { commandContext, onShutdownSignal } from "../context.js";
 import { openBackend, openDedup } from "../runtime.js";
