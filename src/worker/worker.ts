@@ -144,6 +144,7 @@ export class Worker {
     this.loop = new ConsumeLoop(batches, this.flight, (batch) => void this.processor.process(batch));
     if (this.stopping) this.loop.stop();
     this.leases.start();
+    const untrack = this.options.metrics.trackInFlight(group, () => this.flight.unsettledCount);
     try {
       await this.loop.run();
     } finally {
@@ -153,6 +154,7 @@ export class Worker {
         await new Promise<void>((resolve) => this.leasing.signal.addEventListener("abort", () => resolve()));
       }
       this.leases.stop();
+      untrack();
       await batches.return?.();
     }
   }

@@ -24,6 +24,8 @@ export interface ServeFlags {
   dev?: boolean;
   mcp?: boolean;
   drainMs?: number;
+  /** false with --no-dashboard. */
+  dashboard?: boolean;
 }
 
 export interface Running {
@@ -48,10 +50,21 @@ export async function runServe(
   const dedup = await openDedup(config, backend, { ingress: withIngress, worker: withWorker });
   const metrics = new Metrics();
   const client = createWebClient(config);
+  const { mountDashboard } = await import("../../dashboard/mount.js");
+  const dashboard =
+    withIngress && flags.dashboard !== false
+      ? mountDashboard({ config, backend, metrics, logger, dedup: dedup.store, group: flags.group, mode })
+      : null;
+  const flow = dashboard ? { observer: dashboard.recent } : {};
 
   const worker =
     withWorker && router && dedup.store
-      ? buildWorker(config, flags, { backend, markers: dedup.store, metrics, logger, client }, router)
+      ? buildWorker(
+          config,
+          flags,
+          { backend, markers: dedup.store, metrics, logger, client, ...flow },
+          router,
+        )
       : null;
   let mcp: { handle: ExtraRoute; close(): Promise<void> } | null = null;
   if (flags.mcp && withIngress) mcp = await mountMcp(config, backend, logger);
@@ -65,14 +78,17 @@ export async function runServe(
       logger,
       client,
       router,
+      ...flow,
     });
     const ops = opsRoutes({ metrics, readiness: [backendReadiness(backend)] });
-    const handler = createHttpIngress({ core, metrics, routes: mcp ? [ops, mcp.handle] : [ops] });
+    const routes = [ops, ...(mcp ? [mcp.handle] : []), ...(dashboard ? [dashboard.handle] : [])];
+    const handler = createHttpIngress({ core, metrics, routes });
     server = await listen(handler, config.port, config.host);
     logger.info(
       {
         url: `${server.url}/slack/events`,
         mcp: mcp ? `${server.url}/mcp` : undefined,
+        dashboard: dashboard ? `${server.url}/dashboard/` : undefined,
         responders: router?.responders.routes(),
       },
       "ingress listening",
@@ -88,6 +104,7 @@ export async function runServe(
 
   return {
     async stop() {
+      await dashboard?.close(); // its event streams would hold server.close() open
       await server?.close();
       await worker?.stop(flags.drainMs ?? envInt(config.env.DRAIN_MS, WORKER_DEFAULTS.drainMs, "DRAIN_MS"));
       await mcp?.close();
