@@ -20,5 +20,13 @@ describe("sqs backend on fauxqs", () => {
   // stricter than SQS in two ways the contract checks, and no workaround was needed: it hands
   // messages out in publish order (standard SQS: best effort) and counts them exactly (SQS:
   // approximately, with some lag). The backend relies on neither; docs/aws.md says so.
-  queueBackendContract({ name: "sqs", create: () => SqsQueue.fromEnv(env()), leaseMs: 1000 });
+  queueBackendContract({
+    name: "sqs",
+    create: () => SqsQueue.fromEnv(env()),
+    leaseMs: 1000,
+    skip: {
+      "listDeadLetters reads a page at a time after a dead-letter id":
+        "a DLQ is read by ReceiveMessage, in no order an id could resume: callers read it in one pass",
+    },
+  });
 });
