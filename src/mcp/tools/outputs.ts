@@ -4,12 +4,13 @@ import { type ZodType, z } from "zod";
  * A tool's outputSchema: its result fields, plus what a failed call carries. structuredContent of an
  * isError result is `{ ok: false, error, method?, retry_after?, needed?, ... }`, and MCP clients
  * validate it against the same schema, so every field is optional and the error fields are declared.
+ * Loose: a failure may carry context (the channel refused, what was already posted).
  */
 export function outcome<S extends Record<string, ZodType>>(shape: S) {
   const optional = Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])) as {
     [K in keyof S]: z.ZodOptional<S[K]>;
   };
-  return {
+  return z.looseObject({
     ...optional,
     ok: z.boolean().optional().describe("false, with `error`, when the call failed"),
     error: z.string().optional().describe("Slack's error code (or Slackline's) when the call failed"),
@@ -19,7 +20,7 @@ export function outcome<S extends Record<string, ZodType>>(shape: S) {
     provided: z.string().optional(),
     source: z.string().optional().describe('"slackline" when paced before reaching Slack'),
     detail: z.string().optional(),
-  };
+  });
 }
 
 export const messageOut = z
