@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import type { Readable } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -94,7 +95,7 @@ describe("initialize with a 50,000-user workspace", () => {
       const [chunk] = (await once(transport.stderr!, "data")) as [Buffer];
       log += chunk.toString();
     }
-    transport.stderr!.resume();
+    (transport.stderr as Readable).resume();
     // connect() would start the transport again: hand the SDK client a started one.
     transport.start = async () => {};
     const client = new Client({ name: "init-stdio", version: "1" });
