@@ -5,7 +5,7 @@ import type { QueueBackend } from "../queue/types.js";
 import { type McpConfig, mcpConfigFromEnv } from "./config.js";
 import { SlackDirectory } from "./directory/directory.js";
 import { EventInbox } from "./inbox/inbox.js";
-import { createMcpServer } from "./server.js";
+import { createMcpServer, declareTools } from "./server.js";
 import { createSlackClient } from "./slack/client.js";
 import { TierPacer } from "./slack/pacer.js";
 import { ToolGate, unknownToolNames } from "./tools/catalog.js";
@@ -71,13 +71,14 @@ export function createMcpRuntime({ env, backend, logger }: McpRuntimeOptions): M
     gate,
     logger,
   };
+  const tools = declareTools(deps);
   logger.info(
     {
       topic: config.topic,
       group: config.group,
       inbox: config.inbox,
       readOnly: config.readOnly,
-      tools: gate.offered().length,
+      tools: tools.names.length,
       writeChannels: config.writeChannels ? [...config.writeChannels] : "any",
       pacing: config.rateLimits ? "slack tiers" : "off",
     },
@@ -87,7 +88,7 @@ export function createMcpRuntime({ env, backend, logger }: McpRuntimeOptions): M
   return {
     config,
     deps,
-    createServer: () => createMcpServer(deps),
+    createServer: () => createMcpServer(deps, tools),
     close: () => {
       closing ??= inbox ? inbox.close() : Promise.resolve();
       return closing;

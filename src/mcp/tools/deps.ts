@@ -23,16 +23,33 @@ export interface ToolDeps {
   logger: Logger;
 }
 
-/** McpServer.registerTool, skipping tools the gate does not offer. */
+/** McpServer.registerTool's signature: the tool modules declare their tools through it. */
 export type RegisterTool = McpServer["registerTool"];
 
-export function gatedRegister(server: McpServer, gate: ToolGate): RegisterTool {
-  const register = (name: string, config: never, handler: never) => {
+/**
+ * The tools this runtime offers, declared once (schemas built once) and registered on every new
+ * McpServer by `installOn`: an HTTP session's server is made while its `initialize` waits.
+ */
+export class ToolSet {
+  private readonly entries: [string, unknown, unknown][] = [];
+
+  constructor(private readonly gate: ToolGate) {}
+
+  /** Records a tool the gate offers; skips the others. */
+  readonly register: RegisterTool = ((name: string, config: unknown, handler: unknown) => {
     if (!isToolName(name)) throw new Error(`tool ${name} is missing from TOOL_CATALOG`);
-    if (!gate.allows(name)) return undefined;
-    return server.registerTool(name, config, handler);
-  };
-  return register as unknown as RegisterTool;
+    if (this.gate.allows(name)) this.entries.push([name, config, handler]);
+    return undefined;
+  }) as unknown as RegisterTool;
+
+  get names(): string[] {
+    return this.entries.map(([name]) => name);
+  }
+
+  installOn(server: McpServer): void {
+    for (const [name, config, handler] of this.entries)
+      server.registerTool(name, config as never, handler as never);
+  }
 }
 
 /** The client a listed tool uses: the gate lists it only when the token is there. */
