@@ -70,8 +70,21 @@ describe("initialize with a 50,000-user workspace", () => {
       const started = performance.now();
       await client.connect(new StreamableHTTPClientTransport(new URL(handle.url!)));
       const ms = performance.now() - started;
-      console.log(`initialize over Streamable HTTP, 50,000 users: ${ms.toFixed(1)} ms`);
+      // Later sessions: the server is warm (the first one paid for loading and compiling code).
+      const warm: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const other = new Client({ name: `init-http-${i}`, version: "1" });
+        const t = performance.now();
+        await other.connect(new StreamableHTTPClientTransport(new URL(handle.url!)));
+        warm.push(performance.now() - t);
+        await other.close();
+      }
+      const median = warm.sort((a, b) => a - b)[2]!;
+      console.log(
+        `initialize over Streamable HTTP, 50,000 users: first ${ms.toFixed(1)} ms, then median ${median.toFixed(1)} ms`,
+      );
       expect(ms).toBeLessThan(BOUND_MS);
+      expect(median).toBeLessThan(BOUND_MS);
       expect(slack.callsTo("users.list")).toEqual([]);
       expect((await client.listTools()).tools.length).toBeGreaterThan(0);
       expect(slack.callsTo("users.list")).toEqual([]);
