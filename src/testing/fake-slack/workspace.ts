@@ -1,6 +1,7 @@
 import { Directory } from "./directory.js";
 import { fail } from "./errors.js";
 import { FileStore } from "./files.js";
+import { TokenRegistry } from "./tokens.js";
 import { compareTs, isTs, TsClock } from "./ts.js";
 import type {
   BotSeed,
@@ -48,8 +49,8 @@ export type PostInput = Pick<
  */
 export class Workspace {
   readonly clock = new TsClock();
-  readonly bots = new Map<string, FakeBot>();
-  readonly userTokens = new Map<string, FakeUserToken>();
+  readonly tokens = new TokenRegistry();
+  readonly bots: Map<string, FakeBot> = this.tokens.bots;
   readonly directory = new Directory((prefix) => this.id(prefix));
   readonly users: Map<string, FakeUser> = this.directory.users;
   readonly files = new FileStore((prefix) => this.id(prefix));
@@ -58,7 +59,6 @@ export class Workspace {
   /** Where the fake listens (`http://127.0.0.1:<port>`), for upload and download URLs. */
   origin = "http://fake-slack.invalid";
   private readonly channels = new Map<string, ChannelState>();
-  private readonly scopes = new Map<string, ReadonlySet<string>>();
   /** channel id -> user id -> the ts the user has read up to. */
   private readonly lastRead = new Map<string, Map<string, string>>();
   private seq = 0;
@@ -70,6 +70,11 @@ export class Workspace {
     return `${prefix}${String(this.seq).padStart(8, "0")}`;
   }
 
+  /** A fresh id with Slack's prefix for the kind (U, C, G, D, F, S…). */
+  newId(prefix: string): string {
+    return this.id(prefix);
+  }
+
   addBot(seed: BotSeed): FakeBot {
     const user_id = seed.user_id ?? this.id("U");
     const bot: FakeBot = {
@@ -79,8 +84,7 @@ export class Workspace {
       app_id: seed.app_id ?? this.id("A"),
       name: seed.name ?? `bot-${user_id.toLowerCase()}`,
     };
-    this.bots.set(bot.token, bot);
-    if (seed.scopes) this.scopes.set(bot.token, new Set(seed.scopes));
+    this.tokens.addBot(bot, seed.scopes);
     this.directory.putUser({
       id: user_id,
       name: bot.name,
@@ -101,19 +105,13 @@ export class Workspace {
   addUserToken(seed: UserTokenSeed): FakeUserToken {
     if (!this.users.has(seed.user_id)) throw new Error(`user token for unknown user ${seed.user_id}`);
     const token: FakeUserToken = { token: seed.token, user_id: seed.user_id };
-    this.userTokens.set(seed.token, token);
-    if (seed.scopes) this.scopes.set(seed.token, new Set(seed.scopes));
+    this.tokens.addUser(token, seed.scopes);
     return token;
   }
 
   /** Who a token acts as, or undefined for a token this workspace never issued. */
   caller(token: string): FakeCaller | undefined {
-    const scopes = this.scopes.get(token) ?? null;
-    const bot = this.bots.get(token);
-    if (bot)
-      return { kind: "bot", token, user_id: bot.user_id, bot_id: bot.bot_id, app_id: bot.app_id, scopes };
-    const user = this.userTokens.get(token);
-    return user && { kind: "user", token, user_id: user.user_id, scopes };
+    return this.tokens.caller(token);
   }
 
   addChannel(seed: ChannelSeed): FakeChannel {
@@ -359,26 +357,5 @@ export class Workspace {
   unreadOf(channel: string, user: string): StoredMessage[] {
     const read = this.lastReadOf(channel, user);
     return this.timeline(channel).filter((m) => compareTs(m.ts, read) > 0 && m.user !== user);
-  }
-
-  /** The IM (two members) or MPIM (more) of exactly these users, created when there is none. */
-  openConversation(members: string[]): { channel: FakeChannel; created: boolean } {
-    const wanted = new Set(members);
-    const mpim = wanted.size > 2;
-    for (const { info } of this.channels.values()) {
-      if ((mpim ? info.is_mpim : info.is_im) && info.members?.size === wanted.size) {
-        if ([...wanted].every((u) => info.members!.has(u))) return { channel: info, created: false };
-      }
-    }
-    const others = [...wanted].map((u) => this.users.get(u)?.name ?? u);
-    const channel = this.addChannel({
-      id: this.id(mpim ? "G" : "D"),
-      name: mpim ? `mpdm-${others.join("--")}-1` : members[members.length - 1]!,
-      is_im: !mpim,
-      is_mpim: mpim,
-      is_private: mpim,
-      members: [...wanted],
-    });
-    return { channel, created: true };
   }
 }

@@ -1,3 +1,4 @@
+import { openConversation } from "../direct-messages.js";
 import { fail } from "../errors.js";
 import { clampLimit, decodeCursor, pageOf } from "../pagination.js";
 import type { Params } from "../params.js";
@@ -171,7 +172,7 @@ export const conversationMethods: MethodTable = {
     if (users.length > 8) fail("too_many_users");
     for (const u of users) if (!ws.users.has(u)) fail("user_not_found");
     if (users.some((u) => ws.users.get(u)!.deleted)) fail("user_disabled");
-    const { channel, created } = ws.openConversation([caller.user_id, ...users]);
+    const { channel, created } = openConversation(ws, [caller.user_id, ...users]);
     return {
       ...(created ? {} : { no_op: true, already_open: true }),
       channel: params.bool("return_im") ? renderChannel(ws, channel, caller.user_id) : { id: channel.id },
