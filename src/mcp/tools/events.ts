@@ -32,7 +32,7 @@ export function registerEventTools(register: RegisterTool, inbox: EventInbox): v
         "as one arrives, else an empty list after timeout_seconds. Returned events are consumed, unless ack is " +
         "false: then each has a receipt, and comes back if slack_ack_events does not ack it before its " +
         "ack_deadline (so a crash mid-task loses nothing). Events that do not match stay for later calls. " +
-        "Messages this server posted are skipped.",
+        "Messages posted through this server are skipped (unless SLACKLINE_MCP_INBOX_INCLUDE_OWN).",
       inputSchema: {
         types: z
           .array(z.string().min(1))

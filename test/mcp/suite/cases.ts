@@ -240,6 +240,14 @@ export const CASES: Case[] = [
       ).find((x) => x.id === c);
       expect(mine).toMatchObject({ unread_count: 2, last_read: read.ts });
       expect(mine!.messages.map((m) => m.text)).toEqual(["unseen 2", "unseen 1"]);
+      // max_channels reached: the rest is one cursor away.
+      const c2 = channel();
+      slack.addMessage(c2, { user: "UBOB", text: "elsewhere" });
+      const one = await h.call("slack_list_unreads", { channels: [c, c2], max_channels: 1 });
+      expect(data(one)).toMatchObject({ complete: false, scanned: 1 });
+      const rest = await h.call("slack_list_unreads", { channels: [c, c2], cursor: data(one).next_cursor });
+      expect(ids(data(rest).channels)).toEqual([c2]);
+      expect(data(rest)).toMatchObject({ complete: true, next_cursor: null });
       const since = await h.call("slack_list_unreads", { since: "0", channels: [c] });
       expect(data(since).mode).toBe("since");
       expect((data(since).channels as { messages: unknown[] }[])[0]!.messages).toHaveLength(3);
@@ -345,6 +353,37 @@ export const CASES: Case[] = [
         provided: "chat:write",
       });
       expect(textOf(res)).toContain("needs the scope emoji:read");
+    },
+  },
+  {
+    name: "SLACKLINE_MCP_WRITE_CHANNELS holds every write tool to its list, without calling Slack",
+    profile: "writeList",
+    async run({ h, slack, channel }) {
+      const c = channel();
+      const msg = slack.addMessage(c, { user: "U0BOT", text: "the bot's" });
+      const before = slack.calls.length;
+      const attempts: [string, Record<string, unknown>][] = [
+        ["slack_post_message", { channel: c, text: "x" }],
+        ["slack_thread_reply", { channel: c, thread_ts: msg.ts, texts: ["x"] }],
+        ["slack_update_message", { channel: c, ts: msg.ts, text: "x" }],
+        ["slack_delete_message", { channel: c, ts: msg.ts }],
+        ["slack_post_ephemeral", { channel: c, user: "UALICE", text: "x" }],
+        ["slack_add_reactions", { channel: c, timestamp: msg.ts, emojis: ["x"] }],
+        ["slack_remove_reactions", { channel: c, timestamp: msg.ts, emojis: ["x"] }],
+        ["slack_upload_file", { channel: c, filename: "a.txt", content: "x" }],
+      ];
+      for (const [tool, args] of attempts) {
+        const res = await h.call(tool, args);
+        expect(data(res), tool).toMatchObject({ ok: false, error: "channel_not_allowed", channel: c });
+      }
+      expect(slack.calls.length).toBe(before);
+      expect(slack.message(c, msg.ts)?.text).toBe("the bot's");
+      // A DM is allowed by the user id it is with.
+      const dm = await h.call("slack_open_dm", { users: ["UBOB"], text: "allowed" });
+      expect(dm.isError).toBeFalsy();
+      expect(data(await h.call("slack_open_dm", { users: ["UCAROL"], text: "no" })).error).toBe(
+        "channel_not_allowed",
+      );
     },
   },
   {
