@@ -32,7 +32,7 @@ export function onShutdownSignal(logger: Logger, cleanup: (signal: string) => Pr
         process.exit(0);
       },
       (err: Error) => {
-        logger.error({ err: err.message }, "shutdown failed");
+        logger.error({ err }, "shutdown failed");
         logger.flush();
         process.exit(1);
       },

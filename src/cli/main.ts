@@ -33,6 +33,7 @@ function buildProgram(): Command {
   serveCommand("gateway", "ingress only: verify, dedup, publish, answer")
     .option("--port <port>", "HTTP port (PORT, default 3000)")
     .option("--host <host>", "bind address (HOST, default 127.0.0.1)")
+    .option("--handlers <module>", "handler module whose responders answer Slack inline (router.respond)")
     .option("--dev", "without SLACK_SIGNING_SECRET, use a development secret kept in the data dir")
     .option("--mcp", "also serve the MCP server at /mcp on the same port");
   serveCommand("worker", "worker only: consume the topic and run handlers")

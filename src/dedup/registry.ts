@@ -1,3 +1,4 @@
+import { ConfigError } from "../config/config-error.js";
 import type { Env } from "../config/env.js";
 import { builtInInfo } from "../queue/registry.js";
 import type { QueueBackend } from "../queue/types.js";
@@ -14,7 +15,8 @@ const STORES: Record<string, () => Promise<DedupStoreFactory>> = {
 export async function resolveDedupStore(env: Env, backendName: string): Promise<DedupStore> {
   const name = env.DEDUP_STORE?.trim() || builtInInfo(backendName)?.defaultDedupStore(env) || "sqlite";
   const load = STORES[name];
-  if (!load) throw new Error(`unknown DEDUP_STORE "${name}"; available: ${Object.keys(STORES).join(", ")}`);
+  if (!load)
+    throw new ConfigError(`unknown DEDUP_STORE "${name}"; available: ${Object.keys(STORES).join(", ")}`);
   return (await load()).fromEnv(env);
 }
 

@@ -15,6 +15,27 @@ async function registerTypeScript(): Promise<void> {
   tsLoaderRegistered = true;
 }
 
+/** A Bolt App (duck-typed: nothing of Bolt is loaded for users who do not use it). */
+const looksLikeBoltApp = (value: unknown): value is object =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as { processEvent?: unknown }).processEvent === "function" &&
+  typeof (value as { event?: unknown }).event === "function" &&
+  typeof (value as { command?: unknown }).command === "function";
+
+async function boltAppRouter(app: object, modulePath: string): Promise<Router> {
+  const [{ SlacklineReceiver }, { boltRouter }] = await Promise.all([
+    import("../bolt/receiver.js"),
+    import("../bolt/router.js"),
+  ]);
+  const receiver = SlacklineReceiver.of(app);
+  if (!receiver)
+    throw new ConfigError(
+      `handler module ${modulePath} exports a Bolt App that was not built with Slackline's receiver; construct it with new App({ ..., receiver: new SlacklineReceiver() }) from "slackline/bolt"`,
+    );
+  return boltRouter(receiver);
+}
+
 const isClass = (fn: unknown): fn is new () => object =>
   typeof fn === "function" && /^class[\s{]/.test(Function.prototype.toString.call(fn));
 
@@ -35,6 +56,7 @@ export async function loadHandlers(modulePath: string, router: Router = new Rout
   }
   const exported = module.default;
   if (Router.isRouter(exported)) return exported;
+  if (looksLikeBoltApp(exported)) return boltAppRouter(exported, modulePath);
   if (isClass(exported)) return router.use(exported);
   if (typeof exported === "function") {
     await (exported as (r: Router) => unknown)(router);

@@ -94,6 +94,15 @@ function parseForm(raw: string): ParsedRequest {
   return { type: "malformed", reason: "form body is neither an interaction payload nor a slash command" };
 }
 
+/**
+ * Slack's SSL check of a slash command's URL: `ssl_check=1` in a form. It may come unsigned, so it is
+ * answered before verification; it publishes nothing. Scans a form body for the marker only.
+ */
+export function isSslCheck(format: BodyFormat, raw: Buffer): boolean {
+  if (format !== "form" || !raw.includes("ssl_check=1")) return false;
+  return new URLSearchParams(raw.toString("utf8")).get("ssl_check") === "1";
+}
+
 export function parseSlackBody(format: BodyFormat, raw: string): ParsedRequest {
   return format === "json" ? parseJson(raw) : parseForm(raw);
 }

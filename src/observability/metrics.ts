@@ -42,6 +42,13 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     registers: [this.registry],
   });
+  readonly responderSeconds = new Histogram({
+    name: "slackline_responder_seconds",
+    help: "Inline responder run time by route and outcome (ok, error, timeout: the latter two got Slack the fallback answer)",
+    labelNames: ["route", "outcome"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly deliveries = new Counter({
     name: "slackline_deliveries_total",
     help: "Queue deliveries settled by the worker, by result (acked, retried, dead_lettered, skipped_processed)",

@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ConfigError } from "../config/config-error.js";
 import type { Env } from "../config/env.js";
 import { SlacklineError } from "../errors.js";
 import { memoryInfo } from "./backends/memory/about.js";
@@ -103,14 +104,14 @@ export class UnknownBackendError extends SlacklineError {
 async function loadPlugin(plugin: PluginBackend): Promise<QueueBackendFactory> {
   const rel = relative(plugin.packageDir, plugin.modulePath);
   if (rel.startsWith("..") || isAbsolute(rel)) {
-    throw new Error(
+    throw new ConfigError(
       `plugin ${plugin.packageName} names a module outside its package (${plugin.modulePath}); refused`,
     );
   }
   const module = (await import(pathToFileURL(plugin.modulePath).href)) as Record<string, unknown>;
   const candidate = (module.default ?? module.backend ?? module.factory) as QueueBackendFactory | undefined;
   if (!candidate || typeof candidate.fromEnv !== "function") {
-    throw new Error(
+    throw new ConfigError(
       `plugin ${plugin.packageName} (${plugin.modulePath}) does not export a factory with fromEnv(env) as its default export`,
     );
   }
@@ -139,7 +140,7 @@ export async function resolveBackend(env: Env, root: string = process.cwd()): Pr
     if (builtIn) return { name, factory: await builtIn.load(), source: "built-in" };
     const candidates = usable.filter((p) => p.name === name);
     if (candidates.length > 1) {
-      throw new Error(
+      throw new ConfigError(
         `QUEUE_BACKEND "${name}" is offered by several plugins (${candidates.map((p) => p.packageName).join(", ")}); uninstall all but one`,
       );
     }

@@ -5,6 +5,7 @@ import { handleFileRoute } from "./fake-slack/file-routes.js";
 import { BadRequest, readParams, sendJson, tokenOf } from "./fake-slack/http.js";
 import { type RateLimitConfig, RateLimiter } from "./fake-slack/rate-limit.js";
 import { renderMessage, renderReactions } from "./fake-slack/render.js";
+import { FakeResponseUrls } from "./fake-slack/response-urls.js";
 import type {
   BotSeed,
   ChannelSeed,
@@ -63,6 +64,8 @@ export class FakeSlack {
   readonly workspace: Workspace;
   /** Every call answered so far, oldest first. */
   readonly calls: FakeSlackCall[] = [];
+  /** The response_url endpoints this fake serves, and what was posted to them. */
+  readonly responseUrls = new FakeResponseUrls();
   private readonly limiter: RateLimiter;
   private readonly dispatcher: Dispatcher;
   private server: Server | null = null;
@@ -127,6 +130,17 @@ export class FakeSlack {
   /** The WebClient's `slackApiUrl` (and Slackline's SLACK_API_URL): `<url>/api/`. */
   get apiUrl(): string {
     return `${this.url}/api/`;
+  }
+
+  /** A new response_url for a payload (`<url>/response/<id>`); `responses()` shows what it got. */
+  responseUrl(): string {
+    return `${this.url}/response/${this.responseUrls.mint()}`;
+  }
+
+  /** What was posted to a response_url (all of them, or the one given), oldest first. */
+  responses(url?: string): Record<string, unknown>[] {
+    const id = url?.slice(url.lastIndexOf("/") + 1);
+    return this.responseUrls.posted.filter((r) => id === undefined || r.id === id).map((r) => r.body);
   }
 
   /** The first bot's token. */
@@ -290,6 +304,8 @@ export class FakeSlack {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? "/", "http://fake-slack.invalid");
+      if (url.pathname.startsWith("/response/"))
+        return await this.responseUrls.handle(req, res, url.pathname.slice("/response/".length));
       if (!url.pathname.startsWith("/api/")) {
         if (await handleFileRoute(this.workspace, req, res, url.pathname)) return;
         return sendJson(res, 404, { ok: false, error: "not_found" });

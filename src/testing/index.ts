@@ -1,8 +1,10 @@
 /** `slackline/testing`: helpers for testing Slack apps built on Slackline. */
 
 export { checkSlackSignature, signSlackRequest, verifySlackSignature } from "../ingress/signature.js";
+export { MemoryQueue } from "../queue/backends/memory.js";
 export { DeliveryCollector } from "./collector.js";
 export { sampleEnvelope, uniqueTopic } from "./envelopes.js";
+export type { FakeResponse } from "./fake-slack/response-urls.js";
 export type {
   BotSeed,
   ChannelSeed,

@@ -1,3 +1,4 @@
+import { ConfigError } from "../../config/config-error.js";
 import { commandContext } from "../context.js";
 import { openBackend } from "../runtime.js";
 
@@ -9,7 +10,7 @@ export interface DlqFlags {
 /** `slackline dlq list | replay [--id ID] | purge [--id ID]` on the configured backend and topic. */
 export async function dlq(action: string, flags: DlqFlags): Promise<number> {
   if (!["list", "replay", "purge"].includes(action))
-    throw new Error(`unknown dlq action "${action}"; use list, replay or purge`);
+    throw new ConfigError(`unknown dlq action "${action}"; use list, replay or purge`);
   const { config, logger } = commandContext({}, { logTo: "stderr" });
   const backend = await openBackend(config, logger);
   try {

@@ -1,3 +1,4 @@
+import { ConfigError } from "../../config/config-error.js";
 import { commandContext, onShutdownSignal } from "../context.js";
 import { openBackend } from "../runtime.js";
 
@@ -12,7 +13,7 @@ export interface McpFlags {
 export async function mcp(flags: McpFlags): Promise<void> {
   const transport = flags.transport ?? "stdio";
   if (transport !== "stdio" && transport !== "http")
-    throw new Error(`--transport must be stdio or http (got ${transport})`);
+    throw new ConfigError(`--transport must be stdio or http (got ${transport})`);
   // In stdio mode stdout is the protocol: every log line goes to stderr.
   const { config, logger } = commandContext({}, { logTo: transport === "stdio" ? "stderr" : "stdout" });
   const backend = await openBackend(config, logger);

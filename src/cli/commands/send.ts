@@ -25,6 +25,8 @@ const INTERACTION_TYPES = new Set([
   "message_action",
   "interactive_message",
   "dialog_submission",
+  "dialog_suggestion",
+  "dialog_cancellation",
 ]);
 
 /**

@@ -27,6 +27,7 @@ import {
 import { type ConsumerContext, RedisConsumer } from "./redis/consumer.js";
 import { ConsumerNames } from "./redis/consumer-name.js";
 import { type StreamEntry, toDeadLetter } from "./redis/entries.js";
+import { isRedisReply } from "./redis/errors.js";
 import { PublishBatcher } from "./redis/publish-batch.js";
 import { type QueueScripts, queueScripts } from "./redis/scripts.js";
 
@@ -172,7 +173,7 @@ export class RedisQueue implements QueueBackend {
       // From 0: a group's first consumer gets what was published before any worker ran.
       await this.client.xgroup("CREATE", stream, group, "0", "MKSTREAM");
     } catch (err) {
-      if (!String((err as Error).message).includes("BUSYGROUP")) throw err;
+      if (!isRedisReply(err, "BUSYGROUP")) throw err;
     }
     this.groups.add(key);
   }
@@ -189,7 +190,7 @@ export class RedisQueue implements QueueBackend {
     state.running = this.trim(topic)
       .then(
         () => {},
-        (err: Error) => this.logger.warn({ err: err.message, topic }, "redis stream trim failed"),
+        (err: Error) => this.logger.warn({ err, topic }, "redis stream trim failed"),
       )
       .finally(() => {
         state.running = null;

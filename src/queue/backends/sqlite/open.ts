@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
+import { ConfigError } from "../../../config/config-error.js";
 import type { Env } from "../../../config/env.js";
 import { SAFETY_NET_AUTOCHECKPOINT_PAGES } from "./checkpointer.js";
 import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
@@ -28,7 +29,7 @@ export function synchronousFromEnv(env: Env): Synchronous | undefined {
   const value = env.SQLITE_SYNCHRONOUS?.trim().toUpperCase();
   if (!value) return undefined;
   if (value !== "NORMAL" && value !== "FULL")
-    throw new Error(`SQLITE_SYNCHRONOUS must be NORMAL or FULL, not "${value}"`);
+    throw new ConfigError(`SQLITE_SYNCHRONOUS must be NORMAL or FULL, not "${value}"`);
   return value;
 }
 
@@ -78,7 +79,7 @@ function migrate(db: Database.Database): void {
   db.transaction(() => {
     const version = db.pragma("user_version", { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
-      throw new Error(
+      throw new ConfigError(
         `queue file schema v${version} is newer than this slackline understands (v${SCHEMA_VERSION})`,
       );
     }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Envelope } from "../../src/envelope/envelope.js";
-import { eventCallback, startTestIngress, type TestIngress } from "../helpers/ingress.js";
-import { RecordingQueue } from "../helpers/recording-queue.js";
+import type { Envelope } from "../../../src/envelope/envelope.js";
+import { eventCallback, startTestIngress, type TestIngress } from "../../helpers/ingress.js";
+import { RecordingQueue } from "../../helpers/recording-queue.js";
 
 let queue: RecordingQueue;
 let ingress: TestIngress;

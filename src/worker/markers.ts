@@ -1,5 +1,12 @@
 import type { DedupStore } from "../dedup/types.js";
 
+/**
+ * A processed-marker says "this group's handler `routeId` succeeded for envelope `id`": a redelivery
+ * skips that handler. Kept in the dedup store under this key.
+ */
+export const markerKey = (group: string, id: string, routeId: string): string =>
+  `done:${group}:${id}:${routeId}`;
+
 /** What the worker does with processed-markers that could not be written. */
 export type MarkerFailure = (keys: readonly string[], err: unknown) => void;
 

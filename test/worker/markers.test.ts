@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MemoryDedupStore } from "../../src/dedup/memory.js";
-import { MarkerWriter } from "../../src/worker/marker-writer.js";
+import { MarkerWriter } from "../../src/worker/markers.js";
 import { storeOver } from "../helpers/dedup.js";
 
 /** A memory store that records each markMany() call (or lacks markMany, or fails). */
