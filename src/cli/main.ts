@@ -89,6 +89,7 @@ function buildProgram(): Command {
     )
     .option("--port <port>", "HTTP port for --transport http (default 3001)")
     .option("--host <host>", "bind address for --transport http (default 127.0.0.1)")
+    .option("--read-only", "list no tool that writes to Slack (also SLACKLINE_MCP_READ_ONLY=1)")
     .action(async (flags) => (await import("./commands/mcp.js")).mcp(flags));
 
   return program;
