@@ -116,7 +116,7 @@ describe("sqsWorker", () => {
     const runs: string[] = [];
     let failOnce = true;
     const router = new Router()
-      .on("app_mention", (event, ctx) => void runs.push(`first ${ctx.envelope.id} ${ctx.attempt}`), {
+      .on("app_mention", (_event, ctx) => void runs.push(`first ${ctx.envelope.id} ${ctx.attempt}`), {
         id: "first",
       })
       .on(
