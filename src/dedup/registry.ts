@@ -9,6 +9,7 @@ const STORES: Record<string, () => Promise<DedupStoreFactory>> = {
   sqlite: async () => (await import("./sqlite.js")).sqliteDedupFactory,
   redis: async () => (await import("./redis.js")).redisDedupFactory,
   nats: async () => (await import("./nats.js")).natsDedupFactory,
+  dynamodb: async () => (await import("./dynamodb.js")).dynamodbDedupFactory,
 };
 
 /** DEDUP_STORE wins; else the store that matches the queue backend; plugins default to SQLite. */
