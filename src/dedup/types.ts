@@ -22,6 +22,11 @@ export interface DedupStore {
   markMany?(keys: readonly string[], ttlSeconds: number): Promise<void>;
   /** The subset of `keys` that are done. */
   marked(keys: readonly string[]): Promise<ReadonlySet<string>>;
+  /**
+   * Optional: rejects (with why) when the store cannot be reached. Checked at start-up (an unreachable
+   * store is a start-up error) and by /readyz. A store without it counts as reachable.
+   */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 
