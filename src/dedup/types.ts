@@ -27,6 +27,8 @@ export interface DedupStore {
    * store is a start-up error) and by /readyz. A store without it counts as reachable.
    */
   ping?(): Promise<void>;
+  /** Optional: a start-up warning when the store keeps nothing across a restart of its server. */
+  persistenceWarning?(): Promise<string | null>;
   close(): Promise<void>;
 }
 

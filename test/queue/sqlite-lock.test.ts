@@ -4,12 +4,11 @@ import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { SqliteDedupStore } from "../../src/dedup/sqlite.js";
-import { SqliteQueue } from "../../src/queue/backends/sqlite.js";
 import { SqliteLockedError } from "../../src/queue/backends/sqlite/write-gate.js";
+import { SqliteQueue } from "../../src/queue/backends/sqlite.js";
 import { DeliveryCollector } from "../../src/testing/collector.js";
 import { sampleEnvelope, uniqueTopic } from "../../src/testing/envelopes.js";
 import { type Child, runChild } from "../fixtures/sqlite-child-helpers.js";
-import { until } from "../helpers/wait.js";
 
 const dir = mkdtempSync(join(tmpdir(), "slackline-lock-"));
 let files = 0;

@@ -84,9 +84,11 @@ describe("WriteGate", () => {
     expect(await long).toBeInstanceOf(SqliteLockedError);
     // Nothing waits now: still "locked" until a probe (or a write) gets through.
     expect(gate.lockedForMs()).toBeGreaterThan(300);
-    expect(gate.lockedForMs(() => {
-      throw busy();
-    })).toBeGreaterThan(300);
+    expect(
+      gate.lockedForMs(() => {
+        throw busy();
+      }),
+    ).toBeGreaterThan(300);
     expect(gate.lockedForMs(() => {})).toBe(0);
   });
 

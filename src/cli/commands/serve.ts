@@ -1,10 +1,11 @@
 import type { Config } from "../../config/config.js";
 import { envInt } from "../../config/env-int.js";
+import { securePrivateFiles } from "../../config/private-files.js";
 import { loadHandlers } from "../../handlers/load.js";
 import { Router } from "../../handlers/router.js";
 import { createHttpIngress } from "../../ingress/http/handler.js";
 import { listen, type RunningServer } from "../../ingress/http/listen.js";
-import { backendReadiness, type ExtraRoute, opsRoutes } from "../../ingress/http/ops.js";
+import type { ExtraRoute } from "../../ingress/http/ops.js";
 import type { Logger } from "../../observability/logger.js";
 import { Metrics } from "../../observability/metrics.js";
 import type { QueueBackend } from "../../queue/types.js";
@@ -13,6 +14,8 @@ import { WORKER_DEFAULTS } from "../../worker/worker.js";
 import { commandContext, onShutdownSignal } from "../context.js";
 import { openBackend, openDedup } from "../runtime.js";
 import { buildIngressCore, signingSecrets } from "../serve/ingress.js";
+import { listenerOptions } from "../serve/listener-options.js";
+import { opsAddress, readinessOf, startOps } from "../serve/ops.js";
 import { buildWorker } from "../serve/worker.js";
 
 export interface ServeFlags {
@@ -53,13 +56,14 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
   const withIngress = mode !== "worker";
   const withWorker = mode !== "gateway";
   const secrets = withIngress ? signingSecrets(config, Boolean(flags.dev), logger) : [];
+  securePrivateFiles(config, logger);
   const router = flags.handlers
     ? await loadHandlers(flags.handlers)
     : withWorker
       ? loggingRouter(logger)
       : null;
   const backend = await openBackend(config, logger);
-  const dedup = await openDedup(config, backend, { ingress: withIngress, worker: withWorker });
+  const dedup = await openDedup(config, backend, { ingress: withIngress, worker: withWorker }, logger);
   const metrics = new Metrics();
   const client = createWebClient(config);
 
@@ -68,7 +72,16 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
       ? buildWorker(config, flags, { backend, markers: dedup.store, metrics, logger, client }, router)
       : null;
   let mcp: { handle: ExtraRoute; close(): Promise<void> } | null = null;
-  if (flags.mcp && withIngress) mcp = await mountMcp(config, backend, logger);
+  // With OPS_PORT, /mcp is served there (loopback by default), not on the port exposed to Slack.
+  if (flags.mcp && withIngress)
+    mcp = await mountMcp(config, backend, logger, opsAddress(config.env)?.host ?? config.host);
+  const ops = await startOps(config, {
+    metrics,
+    logger,
+    readiness: readinessOf(backend, dedup.store),
+    routes: mcp ? [mcp.handle] : [],
+    slackListener: withIngress,
+  });
 
   let server: RunningServer | null = null;
   if (dedup.publisher) {
@@ -80,13 +93,17 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
       client,
       router,
     });
-    const ops = opsRoutes({ metrics, readiness: [backendReadiness(backend)] });
-    const handler = createHttpIngress({ core, metrics, routes: mcp ? [ops, mcp.handle] : [ops] });
-    server = await listen(handler, config.port, config.host);
+    const handler = createHttpIngress({ core, metrics, routes: ops.slackRoutes });
+    server = await listen(
+      handler,
+      config.port,
+      config.host,
+      listenerOptions(config, "slack", metrics, logger),
+    );
     logger.info(
       {
         url: `${server.url}/slack/events`,
-        mcp: mcp ? `${server.url}/mcp` : undefined,
+        mcp: mcp ? `${(ops.server ?? server).url}/mcp` : undefined,
         responders: router?.responders.routes(),
       },
       "ingress listening",
@@ -102,6 +119,7 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
 
   onShutdownSignal(logger, async () => {
     await server?.close();
+    await ops.close();
     await worker?.stop(flags.drainMs ?? envInt(config.env.DRAIN_MS, WORKER_DEFAULTS.drainMs, "DRAIN_MS"));
     await mcp?.close();
     await dedup.store?.close();
@@ -109,9 +127,9 @@ export async function serve(mode: "start" | "gateway" | "worker", flags: ServeFl
   });
 }
 
-async function mountMcp(config: Config, backend: QueueBackend, logger: Logger) {
+async function mountMcp(config: Config, backend: QueueBackend, logger: Logger, host: string) {
   const { createMcpHttpHandler } = await import("../../mcp/http.js");
-  const handler = createMcpHttpHandler({ env: config.env, backend, logger, host: config.host });
+  const handler = createMcpHttpHandler({ env: config.env, backend, logger, host });
   const handle: ExtraRoute = async (req, res, path) => {
     if (path !== "/mcp") return false;
     await handler.handle(req, res);

@@ -288,7 +288,9 @@ export class SqliteQueue implements QueueBackend {
     const batcher = this.batcher;
     if (batcher === null) {
       const entry = { topic, body, key, ttlMs, resolve: noop, reject: noop };
-      return this.gate.runAsync(() => this.commit([entry])).then(([seq]) => (seq == null ? null : String(seq)));
+      return this.gate
+        .runAsync(() => this.commit([entry]))
+        .then(([seq]) => (seq == null ? null : String(seq)));
     }
     return new Promise((resolve, reject) => {
       batcher.add({
@@ -325,7 +327,10 @@ export class SqliteQueue implements QueueBackend {
       held: new Set(),
       settled: new Wakeup(),
     };
-    await this.gate.runAsync(() => this.s.ensureGroup.run(topic, consumer.group, Date.now()), WORKER_LOCK_WAIT_MS);
+    await this.gate.runAsync(
+      () => this.s.ensureGroup.run(topic, consumer.group, Date.now()),
+      WORKER_LOCK_WAIT_MS,
+    );
     this.consumers.add(consumer);
     // Data version and local generation at the last empty look, and when a delayed row comes due.
     let seenVersion = -1;
@@ -398,7 +403,10 @@ export class SqliteQueue implements QueueBackend {
       );
     } catch (err) {
       if (!(err instanceof SqliteLockedError)) throw err;
-      this.logger.warn({ topic, group, err }, "sqlite queue: write lock held elsewhere; will retry the lease");
+      this.logger.warn(
+        { topic, group, err },
+        "sqlite queue: write lock held elsewhere; will retry the lease",
+      );
       return "locked";
     }
     return rows.map((row) => {
@@ -522,7 +530,9 @@ export class SqliteQueue implements QueueBackend {
     this.assertOpen();
     const locked = this.gate.lockedForMs(this.probeLock);
     if (locked > this.gate.waitMs)
-      throw new SqliteLockedError(`no write could commit for ${locked} ms: another process holds the write lock`);
+      throw new SqliteLockedError(
+        `no write could commit for ${locked} ms: another process holds the write lock`,
+      );
     this.s.ping.get();
   }
 

@@ -77,21 +77,28 @@ export class WriteGate {
 
   /** Runs `write` now if nothing waits and the lock is free, else when it is; `done` gets the outcome. */
   run<T>(write: () => T, done: Done<T>, waitMs = this.waitMs): void {
-    if (this.closed) return done(new SqliteLockedError("the SQLite connection is closing"));
-    if (this.queue.length === 0) {
-      let value: T;
-      try {
-        value = write();
-      } catch (err) {
-        if (!isBusy(err)) return done(err);
-        this.lockedSince ??= this.now();
-        this.enqueue(write, done as Done<unknown>, waitMs);
+    if (this.closed) {
+      done(new SqliteLockedError("the SQLite connection is closing"));
+      return;
+    }
+    if (this.queue.length > 0) {
+      this.enqueue(write, done as Done<unknown>, waitMs);
+      return;
+    }
+    let value: T;
+    try {
+      value = write();
+    } catch (err) {
+      if (!isBusy(err)) {
+        done(err);
         return;
       }
-      this.lockedSince = null;
-      return done(null, value);
+      this.lockedSince ??= this.now();
+      this.enqueue(write, done as Done<unknown>, waitMs);
+      return;
     }
-    this.enqueue(write, done as Done<unknown>, waitMs);
+    this.lockedSince = null;
+    done(null, value);
   }
 
   runAsync<T>(write: () => T, waitMs = this.waitMs): Promise<T> {
