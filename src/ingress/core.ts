@@ -126,9 +126,15 @@ export class IngressCore {
       case "ssl_check":
         return this.count(SSL_CHECK_OK);
       case "delivery":
-        // A JSON body is kept as it came; a form body becomes JSON in the envelope.
+        // A JSON body (or an interaction's JSON payload) is kept as it came; a command's form
+        // fields become JSON in the envelope.
         return this.accept(
-          envelopeOf(parsed, retryOf(headers), request.receivedAt, format === "json" ? text : null),
+          envelopeOf(
+            parsed,
+            retryOf(headers),
+            request.receivedAt,
+            format === "json" ? text : (parsed.json ?? null),
+          ),
         );
     }
   }

@@ -5,7 +5,19 @@ import type { EnvelopeKind } from "../envelope/envelope.js";
 export type ParsedRequest =
   | { type: "url_verification"; challenge: string }
   | { type: "ssl_check" }
-  | { type: "delivery"; kind: EnvelopeKind; id: string; teamId: string | null; body: Record<string, unknown> }
+  | {
+      type: "delivery";
+      kind: EnvelopeKind;
+      id: string;
+      teamId: string | null;
+      body: Record<string, unknown>;
+      /**
+       * An interaction's `payload` field: the body's JSON as received. The envelope is written around
+       * it, as around a JSON request's body, so no JSON.stringify runs (nor overflows the stack on a
+       * deeply nested payload).
+       */
+      json?: string;
+    }
   | { type: "malformed"; reason: string };
 
 export type BodyFormat = "json" | "form";
@@ -77,6 +89,7 @@ function parseForm(raw: string): ParsedRequest {
       id: stableId("In-", body.trigger_id, raw),
       teamId: team ?? user,
       body,
+      json: payload,
     };
   }
   const command = params.get("command");
