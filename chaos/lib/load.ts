@@ -35,8 +35,12 @@ export interface Answer {
 }
 
 const agents = new Map<number, Agent>();
-/** A keep-alive agent with `sockets` connections at most (Slack reuses connections too). */
-export function agent(sockets = 32): Agent {
+/**
+ * A keep-alive agent with `sockets` connections at most (Slack reuses connections, and opens as many
+ * as it needs: enough that no request waits for a free connection here, which would be counted as
+ * the server's answer time).
+ */
+export function agent(sockets = 256): Agent {
   let a = agents.get(sockets);
   if (!a) {
     a = new Agent({ keepAlive: true, maxSockets: sockets });

@@ -42,7 +42,7 @@ export const sqliteLock: Scenario = {
       let latencyMax = 0;
       const during = ledger.latencies.length;
       while (performance.now() - heldAt < HOLD_MS) {
-        const h = await send(app.base, { method: "GET", path: "/healthz", timeoutMs: 3000 });
+        const h = await send(app.base, { method: "GET", path: "/healthz", timeoutMs: 3000, agent: false });
         healthMax = Math.max(healthMax, h.ms);
         await sleep(100);
       }
