@@ -1,4 +1,4 @@
-// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000 --e2e-rounds 5]
+// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000 --e2e-rounds 5 --lock-events 20000]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,7 @@ import { cpuSeconds } from "./cpu.js";
 import { type EndToEndResult, rawRedisLoop, slacklineEndToEnd } from "./end-to-end.js";
 import { drive, type LoadResult, makeEvents } from "./load.js";
 import { startBare, startGateway, type Target } from "./processes.js";
+import { sqliteLockBench } from "./sqlite-lock.js";
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     "e2e-events": { type: "string", default: "20000" },
     "e2e-concurrency": { type: "string", default: "64" },
     "e2e-rounds": { type: "string", default: "5" },
+    "lock-events": { type: "string", default: "20000" },
   },
 });
 const only = new Set(values.only.split(","));
@@ -197,6 +199,9 @@ async function main() {
   const backends: string[] = [];
   for (const b of BACKENDS) if (only.has(b) && (await available(b))) backends.push(b);
   await ingress(backends);
+  // The SQLite write lock held by another process: as it is, against as it was (same run).
+  if (backends.includes("sqlite") && Number(values["lock-events"]) > 0)
+    await sqliteLockBench(SECRET, Number(values["lock-events"]), CONNECTIONS);
   if (E2E_EVENTS > 0) await endToEnd(backends);
 }
 
