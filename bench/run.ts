@@ -201,7 +201,7 @@ async function main() {
   await ingress(backends);
   // The SQLite write lock held by another process: as it is, against as it was (same run).
   if (backends.includes("sqlite") && Number(values["lock-events"]) > 0)
-    await sqliteLockBench(SECRET, Number(values["lock-events"]), CONNECTIONS);
+    await sqliteLockBench(SECRET, Number(values["lock-events"]), CONNECTIONS, ROUNDS);
   if (E2E_EVENTS > 0) await endToEnd(backends);
 }
 

@@ -58,32 +58,90 @@ function contender(path: string): Promise<ChildProcess> {
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(9);
 
-export async function sqliteLockBench(secret: string, events: number, connections: number): Promise<void> {
+interface Measured {
+  eventsPerSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  healthP99: number;
+  healthMax: number;
+}
+
+async function measure(
+  variant: (typeof VARIANTS)[number],
+  contended: boolean,
+  secret: string,
+  bodies: string[],
+  connections: number,
+): Promise<Measured> {
+  const target = await startGateway("sqlite", secret, { ...variant.env, SQLITE_LOCK_WAIT_MS: "1000" });
+  const base = target.url.replace(/\/slack\/events$/, "");
+  try {
+    await drive(target.url, secret, makeEvents(2000), connections);
+    const holder = contended ? await contender(join(target.dataDir, "queue.db")) : null;
+    const health = probeHealth(base);
+    const result = await drive(target.url, secret, bodies, connections);
+    const h = await health.stop();
+    holder?.kill("SIGKILL");
+    const at = (q: number) => h[Math.min(h.length - 1, Math.floor(q * h.length))] ?? Number.NaN;
+    return { ...result, healthP99: at(0.99), healthMax: h[h.length - 1] ?? Number.NaN };
+  } finally {
+    await target.stop();
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/** Rounds interleave the variants (as the ingress half does); the table gives medians and the range. */
+export async function sqliteLockBench(
+  secret: string,
+  events: number,
+  connections: number,
+  rounds: number,
+): Promise<void> {
   console.log(
-    `\nSQLite gateway while another process holds the write lock ${HOLD_MS} ms every ${EVERY_MS} ms (${events} events, ${connections} connections)`,
-  );
-  console.log(
-    "variant                      contention   events/s   p50 ms   p99 ms   max ms   503s   /healthz p99 ms   /healthz max ms",
+    `\nSQLite gateway while another process holds the write lock ${HOLD_MS} ms every ${EVERY_MS} ms (${events} events, ${connections} connections, median of ${rounds} rounds)`,
   );
   const bodies = makeEvents(events);
-  for (const contended of [false, true]) {
-    for (const variant of VARIANTS) {
-      const target = await startGateway("sqlite", secret, { ...variant.env, SQLITE_LOCK_WAIT_MS: "1000" });
-      const base = target.url.replace(/\/slack\/events$/, "");
-      try {
-        await drive(target.url, secret, makeEvents(2000), connections);
-        const holder = contended ? await contender(join(target.dataDir, "queue.db")) : null;
-        const health = probeHealth(base);
-        const result = await drive(target.url, secret, bodies, connections);
-        const h = await health.stop();
-        holder?.kill("SIGKILL");
-        const at = (q: number) => h[Math.min(h.length - 1, Math.floor(q * h.length))] ?? Number.NaN;
+  const runs = new Map<string, Measured[]>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const contended of [false, true]) {
+      for (const variant of round % 2 ? VARIANTS : [...VARIANTS].reverse()) {
+        const key = `${variant.name}|${contended ? "held" : "none"}`;
+        const m = await measure(variant, contended, secret, bodies, connections);
+        runs.set(key, [...(runs.get(key) ?? []), m]);
         console.log(
-          `${variant.name.padEnd(28)} ${(contended ? "held" : "none").padEnd(10)} ${fmt(result.eventsPerSecond)} ${fmt(result.p50, 2)} ${fmt(result.p99, 2)} ${fmt(result.max, 0)} ${fmt(result.non2xx)} ${fmt(at(0.99), 1).padStart(17)} ${fmt(h[h.length - 1] ?? Number.NaN, 1).padStart(17)}`,
+          `  round ${round} ${key.replace("|", ", lock ").padEnd(42)} ${fmt(m.eventsPerSecond)} events/s`,
         );
-      } finally {
-        await target.stop();
       }
     }
+  }
+  console.log(
+    "variant                      lock      events/s   p50 ms   p99 ms   max ms     503s   /healthz p99 ms   /healthz max ms   range of rounds",
+  );
+  for (const [key, ms] of runs) {
+    const [name, lock] = key.split("|") as [string, string];
+    const m = (f: (x: Measured) => number) => median(ms.map(f));
+    const rates = ms.map((x) => x.eventsPerSecond);
+    console.log(
+      `${name.padEnd(28)} ${lock.padEnd(6)} ${fmt(m((x) => x.eventsPerSecond))} ${fmt(
+        m((x) => x.p50),
+        2,
+      )} ${fmt(
+        m((x) => x.p99),
+        2,
+      )} ${fmt(m((x) => x.max))} ${fmt(m((x) => x.non2xx))} ${fmt(
+        m((x) => x.healthP99),
+        1,
+      ).padStart(17)} ${fmt(
+        m((x) => x.healthMax),
+        1,
+      ).padStart(17)}   ${Math.round(Math.min(...rates))}-${Math.round(Math.max(...rates))}`,
+    );
   }
 }
