@@ -65,10 +65,11 @@ export function startGateway(
   backend: string,
   secret: string,
   extraEnv: Record<string, string> = {},
+  gatewayArgs: string[] = [],
 ): Promise<Target> {
   // BENCH_GATEWAY_NODE_ARGS, for example "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the gateway.
   const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  return startProcess([...nodeArgs, join(ROOT, "bin/slackline.js"), "gateway"], {
+  return startProcess([...nodeArgs, join(ROOT, "bin/slackline.js"), "gateway", ...gatewayArgs], {
     QUEUE_BACKEND: backend,
     SLACK_SIGNING_SECRET: secret,
     SLACKLINE_DATA_DIR: mkdtempSync(join(tmpdir(), "slackline-bench-")),

@@ -1,4 +1,4 @@
-// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000 --e2e-rounds 5 --lock-events 20000]
+// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000 --e2e-rounds 5 --dashboard --dlq 10000 --lock-events 20000]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +6,8 @@ import { parseArgs } from "node:util";
 import { dropNatsTopic, dropRabbitTopic, dropRedisKeys, runPrefix } from "../test/helpers/broker-cleanup.js";
 import { tcpReachable } from "../test/helpers/services.js";
 import { cpuSeconds } from "./cpu.js";
+import { watchDashboard } from "./dashboard-viewer.js";
+import { deadLetterPages } from "./dead-letters.js";
 import { type EndToEndResult, rawRedisLoop, slacklineEndToEnd } from "./end-to-end.js";
 import { drive, type LoadResult, makeEvents } from "./load.js";
 import { startBare, startGateway, type Target } from "./processes.js";
@@ -21,6 +23,10 @@ const { values } = parseArgs({
     "e2e-concurrency": { type: "string", default: "64" },
     "e2e-rounds": { type: "string", default: "5" },
     "lock-events": { type: "string", default: "20000" },
+    // Each gateway also as <backend>:off (--no-dashboard) and <backend>:open (a page watching it).
+    dashboard: { type: "boolean", default: false },
+    // With N > 0: how fast the dashboard pages a DLQ of N dead letters.
+    dlq: { type: "string", default: "0" },
   },
 });
 const only = new Set(values.only.split(","));
@@ -53,16 +59,24 @@ async function available(backend: string): Promise<boolean> {
 
 type Measured = LoadResult & { cpuMicrosPerRequest: number | null };
 
-async function measure(start: () => Promise<Target>, bodies: string[], warmup: string[]): Promise<Measured> {
+async function measure(
+  start: () => Promise<Target>,
+  bodies: string[],
+  warmup: string[],
+  watched = false,
+): Promise<Measured> {
   const target = await start();
+  const viewer = watched ? await watchDashboard(target.url) : null;
   try {
     await drive(target.url, SECRET, warmup, CONNECTIONS);
     const before = cpuSeconds(target.pid);
     const result = await drive(target.url, SECRET, bodies, CONNECTIONS);
     const after = cpuSeconds(target.pid);
     const cpu = before === null || after === null ? null : ((after - before) * 1e6) / result.total;
+    if (viewer && viewer.events() === 0) throw new Error("the dashboard stream sent nothing during the run");
     return { ...result, cpuMicrosPerRequest: cpu };
   } finally {
+    viewer?.close();
     await target.stop();
   }
 }
@@ -92,19 +106,22 @@ const range = (xs: number[]) =>
 async function ingress(targets: string[]) {
   const bodies = makeEvents(EVENTS);
   const warmup = makeEvents(WARMUP);
-  const runs = new Map<string, Measured[]>(["bare", ...targets].map((t) => [t, []]));
+  const variants = values.dashboard ? targets.flatMap((t) => [t, `${t}:off`, `${t}:open`]) : targets;
+  const runs = new Map<string, Measured[]>(["bare", ...variants].map((t) => [t, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of runs.keys()) {
+      const [backend = name, dashboard] = name.split(":");
       const prefix = runPrefix("bench");
       const topic = `bench_${Date.now()}`;
       const env = {
-        ...(SERVICES[name]?.env ?? {}),
+        ...(SERVICES[backend]?.env ?? {}),
         SLACK_EVENTS_TOPIC: topic,
-        ...(name === "redis" ? { REDIS_KEY_PREFIX: prefix } : {}),
+        ...(backend === "redis" ? { REDIS_KEY_PREFIX: prefix } : {}),
       };
-      const start = name === "bare" ? startBare : () => startGateway(name, SECRET, env);
-      const result = await measure(start, bodies, warmup);
-      await cleanUp(name, prefix, topic);
+      const args = dashboard === "off" ? ["--no-dashboard"] : [];
+      const start = name === "bare" ? startBare : () => startGateway(backend, SECRET, env, args);
+      const result = await measure(start, bodies, warmup, dashboard === "open");
+      await cleanUp(backend, prefix, topic);
       runs.get(name)!.push(result);
       console.log(`  round ${round} ${name.padEnd(8)} ${fmt(result.eventsPerSecond)} events/s`);
     }
@@ -112,17 +129,20 @@ async function ingress(targets: string[]) {
   const bare = median(runs.get("bare")!.map((r) => r.eventsPerSecond));
   console.log(`\nIngress (HTTP, verify + dedup + durable publish + 200), median of ${ROUNDS} rounds`);
   console.log(
-    "target            events/s   p50 ms   p99 ms  non-2xx   ratio to bare   server CPU µs/request   range of rounds",
+    "target                 events/s   p50 ms   p99 ms  non-2xx   ratio to bare   server CPU µs/request   range of rounds",
   );
   for (const [name, results] of runs) {
     const rates = results.map((r) => r.eventsPerSecond);
     const rate = median(rates);
     const failures = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
-    const label = name === "bare" ? "bare node:http" : `gateway ${name}`;
+    const label =
+      name === "bare"
+        ? "bare node:http"
+        : `gateway ${name.replace(":off", " -dash").replace(":open", " +page")}`;
     const cpus = results.flatMap((r) => (r.cpuMicrosPerRequest === null ? [] : [r.cpuMicrosPerRequest]));
     const cpu = cpus.length > 0 ? median(cpus).toFixed(0) : "n/a";
     console.log(
-      `${label.padEnd(16)} ${fmt(rate)} ${fmt(median(results.map((r) => r.p50)), 2)} ${fmt(median(results.map((r) => r.p99)), 2)} ${fmt(failures)}   ${(rate / bare).toFixed(2).padStart(13)}   ${cpu.padStart(21)}   ${range(rates)}`,
+      `${label.padEnd(21)} ${fmt(rate)} ${fmt(median(results.map((r) => r.p50)), 2)} ${fmt(median(results.map((r) => r.p99)), 2)} ${fmt(failures)}   ${(rate / bare).toFixed(2).padStart(13)}   ${cpu.padStart(21)}   ${range(rates)}`,
     );
   }
 }
@@ -203,6 +223,7 @@ async function main() {
   if (backends.includes("sqlite") && Number(values["lock-events"]) > 0)
     await sqliteLockBench(SECRET, Number(values["lock-events"]), CONNECTIONS, ROUNDS);
   if (E2E_EVENTS > 0) await endToEnd(backends);
+  if (Number(values.dlq) > 0) await deadLetterPages(Number(values.dlq));
 }
 
 await main();

@@ -19,6 +19,8 @@ export type SlacklineErrorCode =
   | "SLACKLINE_LOCK"
   | "SLACKLINE_LOCK_TARGET"
   | "SLACKLINE_HANDLER_MODULE"
+  | "SLACKLINE_RESOURCE_MISSING"
+  | "SLACKLINE_MESSAGE_TOO_LARGE"
   | (string & {});
 
 export class SlacklineError extends Error {

@@ -29,13 +29,15 @@ function buildProgram(): Command {
     .option("--concurrency <n>", "deliveries handled at once (default 16)", count("--concurrency"))
     .option("--drain-ms <ms>", "graceful-shutdown deadline (default 30000)", count("--drain-ms"))
     .option("--dev", "without SLACK_SIGNING_SECRET, use a development secret kept in the data dir")
-    .option("--mcp", "also serve the MCP server at /mcp on the same port");
+    .option("--mcp", "also serve the MCP server at /mcp on the same port")
+    .option("--no-dashboard", "do not serve the dashboard at /dashboard");
   serveCommand("gateway", "ingress only: verify, dedup, publish, answer")
     .option("--port <port>", "HTTP port (PORT, default 3000)")
     .option("--host <host>", "bind address (HOST, default 127.0.0.1)")
     .option("--handlers <module>", "handler module whose responders answer Slack inline (router.respond)")
     .option("--dev", "without SLACK_SIGNING_SECRET, use a development secret kept in the data dir")
-    .option("--mcp", "also serve the MCP server at /mcp on the same port");
+    .option("--mcp", "also serve the MCP server at /mcp on the same port")
+    .option("--no-dashboard", "do not serve the dashboard at /dashboard");
   serveCommand("worker", "worker only: consume the topic and run handlers")
     .requiredOption("--handlers <module>", "handler module (.js or .ts)")
     .option("--group <group>", "consumer group (default: default)")
@@ -69,6 +71,17 @@ function buildProgram(): Command {
     });
 
   program
+    .command("dashboard")
+    .description("the dashboard on its own port, against the configured backend (no ingress, no worker)")
+    .option("--port <port>", "HTTP port (SLACKLINE_DASHBOARD_PORT, default 3002)")
+    .option(
+      "--host <host>",
+      "bind address (default 127.0.0.1; beyond it SLACKLINE_DASHBOARD_TOKEN is required)",
+    )
+    .option("--group <group...>", "consumer groups to show (default: SLACKLINE_GROUPS, else SLACKLINE_GROUP)")
+    .action(async (flags) => (await import("./commands/dashboard.js")).dashboard(flags));
+
+  program
     .command("mcp")
     .description("MCP server: Slack tools and an event inbox for agents")
     .addOption(
@@ -76,6 +89,7 @@ function buildProgram(): Command {
     )
     .option("--port <port>", "HTTP port for --transport http (default 3001)")
     .option("--host <host>", "bind address for --transport http (default 127.0.0.1)")
+    .option("--read-only", "list no tool that writes to Slack (also SLACKLINE_MCP_READ_ONLY=1)")
     .action(async (flags) => (await import("./commands/mcp.js")).mcp(flags));
 
   return program;

@@ -6,6 +6,7 @@ import {
   resolveMarkerStore,
 } from "../dedup/registry.js";
 import type { DedupStore } from "../dedup/types.js";
+import { hasCode } from "../errors.js";
 import { IngressPublisher } from "../ingress/publisher.js";
 import { type Logger, silentLogger } from "../observability/logger.js";
 import { resolveBackend, UnknownBackendError } from "../queue/registry.js";
@@ -60,6 +61,9 @@ export async function openBackend(config: Config, logger: Logger): Promise<Queue
     );
     await withTimeout(backend.ping(), PING_TIMEOUT_MS, resolved.name);
   } catch (err) {
+    // Reached, but a topic or queue it needs is missing: the error names it and the fix.
+    if (hasCode(err, "SLACKLINE_RESOURCE_MISSING"))
+      throw new ConfigError(`queue backend "${resolved.name}": ${(err as Error).message}`, { cause: err });
     throw new ConfigError(
       `queue backend "${resolved.name}" is unreachable (${(err as Error).message}); start it or fix ${variable}`,
     );

@@ -9,6 +9,7 @@ const STORES: Record<string, () => Promise<DedupStoreFactory>> = {
   sqlite: async () => (await import("./sqlite.js")).sqliteDedupFactory,
   redis: async () => (await import("./redis.js")).redisDedupFactory,
   nats: async () => (await import("./nats.js")).natsDedupFactory,
+  dynamodb: async () => (await import("./dynamodb.js")).dynamodbDedupFactory,
 };
 
 /** Where each store's connection is configured, named in its "unreachable" start-up error. */

@@ -15,6 +15,27 @@ async function registerTypeScript(): Promise<void> {
   tsLoaderRegistered = true;
 }
 
+/** A Bolt App (duck-typed: nothing of Bolt is loaded for users who do not use it). */
+const looksLikeBoltApp = (value: unknown): value is object =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as { processEvent?: unknown }).processEvent === "function" &&
+  typeof (value as { event?: unknown }).event === "function" &&
+  typeof (value as { command?: unknown }).command === "function";
+
+async function boltAppRouter(app: object, what: string): Promise<Router> {
+  const [{ SlacklineReceiver }, { boltRouter }] = await Promise.all([
+    import("../bolt/receiver.js"),
+    import("../bolt/router.js"),
+  ]);
+  const receiver = SlacklineReceiver.of(app);
+  if (!receiver)
+    throw new ConfigError(
+      `${what}: a Bolt App that was not built with Slackline's receiver; construct it with new App({ ..., receiver: new SlacklineReceiver() }) from "slackline/bolt"`,
+    );
+  return boltRouter(receiver);
+}
+
 const isClass = (fn: unknown): fn is new () => object =>
   typeof fn === "function" && /^class[\s{]/.test(Function.prototype.toString.call(fn));
 
@@ -33,8 +54,20 @@ export async function loadHandlers(modulePath: string, router: Router = new Rout
   } catch (err) {
     throw new ConfigError(`handler module ${modulePath} failed to load: ${(err as Error).message}`);
   }
-  const exported = module.default;
+  return routerFrom(module.default, `the default export of handler module ${modulePath}`, router);
+}
+
+/**
+ * A router from what a handler module exports: a Router, a Bolt App (built with SlacklineReceiver),
+ * a handler class or instance (onAppMention-style methods), or a function that receives a router.
+ */
+export async function routerFrom(
+  exported: unknown,
+  what: string,
+  router: Router = new Router(),
+): Promise<Router> {
   if (Router.isRouter(exported)) return exported;
+  if (looksLikeBoltApp(exported)) return boltAppRouter(exported, what);
   if (isClass(exported)) return router.use(exported);
   if (typeof exported === "function") {
     await (exported as (r: Router) => unknown)(router);
@@ -42,6 +75,6 @@ export async function loadHandlers(modulePath: string, router: Router = new Rout
   }
   if (typeof exported === "object" && exported !== null) return router.use(exported);
   throw new ConfigError(
-    `handler module ${modulePath} has no usable default export; export a Router, a handler class or instance, or a function (router) => void`,
+    `${what}: not a Router, a handler class or instance, or a function (router) => void; export one of them`,
   );
 }

@@ -88,7 +88,11 @@ export class ResponderTable {
   /** The responder that answers this envelope, or null. Events API envelopes never have one. */
   find(envelope: Envelope): Responder | null {
     const route = answerRouteOf(envelope);
-    const list = route === null ? undefined : this.byRoute.get(route);
+    // "/*" answers every command that has no responder of its own.
+    const list =
+      route === null
+        ? undefined
+        : (this.byRoute.get(route) ?? (envelope.kind === "command" ? this.byRoute.get("/*") : undefined));
     if (!list) return null;
     const ids = idsOf(envelope.body as Record<string, unknown>);
     for (const responder of list) {

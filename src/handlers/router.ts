@@ -105,7 +105,12 @@ export class Router {
 
   /** Runs for an envelope that no other route matched. */
   onUnknown(handler: Handler<unknown>, options: RouteOptions = {}): this {
-    this.add("unknown", handler as Handler<never>, options, true);
+    return this.catchAll("unknown", handler, options);
+  }
+
+  /** A route for what nothing else matched, under a name of its own (a Bolt app is one: "bolt"). */
+  catchAll(name: string, handler: Handler<unknown>, options: RouteOptions = {}): this {
+    this.add(name, handler as Handler<never>, options, true);
     return this;
   }
 

@@ -85,6 +85,40 @@ export class Metrics {
     labelNames: ["group"] as const,
     registers: [this.registry],
   });
+  /** Each worker's count of deliveries taken and not yet settled, read when the gauge is read. */
+  private readonly inFlightSources = new Map<string, Set<() => number>>();
+  readonly inFlight = new Gauge({
+    name: "slackline_in_flight",
+    help: "Deliveries the workers of this process have taken and not yet settled, by group",
+    labelNames: ["group"] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.inFlight.reset();
+      for (const [group, sources] of this.inFlightSources) {
+        let n = 0;
+        for (const read of sources) n += read();
+        this.inFlight.set({ group }, n);
+      }
+    },
+  });
+
+  /**
+   * A worker reports its in-flight count by a function read at scrape time (nothing per delivery).
+   * Returns the function that stops it.
+   */
+  trackInFlight(group: string, read: () => number): () => void {
+    let sources = this.inFlightSources.get(group);
+    if (!sources) {
+      sources = new Set();
+      this.inFlightSources.set(group, sources);
+    }
+    sources.add(read);
+    return () => {
+      sources.delete(read);
+      if (sources.size === 0 && this.inFlightSources.get(group) === sources)
+        this.inFlightSources.delete(group);
+    };
+  }
 
   /** Queue depth and oldest-message age per group, read from the backend at scrape time. */
   watchQueue(backend: QueueBackend, topic: string, groups: readonly string[]): void {

@@ -10,6 +10,7 @@ import { rabbitmqInfo } from "./backends/rabbitmq/about.js";
 import { redisInfo } from "./backends/redis/about.js";
 import { slackInfo } from "./backends/slack/about.js";
 import { sqliteInfo } from "./backends/sqlite/about.js";
+import { sqsInfo } from "./backends/sqs/about.js";
 import type { BackendInfo, QueueBackendFactory } from "./types.js";
 
 /**
@@ -26,6 +27,7 @@ const BUILT_INS: Record<string, { info: BackendInfo; load: () => Promise<QueueBa
     load: async () => (await import("./backends/rabbitmq.js")).rabbitmqBackend,
   },
   slack: { info: slackInfo, load: async () => (await import("./backends/slack.js")).slackBackend },
+  sqs: { info: sqsInfo, load: async () => (await import("./backends/sqs.js")).sqsBackend },
 };
 
 /** What a built-in backend says of itself, or undefined for a plugin's name. */

@@ -37,6 +37,11 @@ export class Flight {
     this.onRoom?.();
   };
 
+  /** Taken and not yet settled: the `slackline_in_flight` gauge reads it. */
+  get unsettledCount(): number {
+    return this.unsettled;
+  }
+
   /** Resolves once nothing is unsettled. */
   idle(): Promise<void> {
     if (this.unsettled === 0) return Promise.resolve();

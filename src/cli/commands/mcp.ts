@@ -6,6 +6,7 @@ export interface McpFlags {
   transport?: string;
   port?: string;
   host?: string;
+  readOnly?: boolean;
 }
 
 /** `slackline mcp [--transport stdio|http]`: Slack tools and the event inbox for agents. */
@@ -21,7 +22,8 @@ export async function mcp(flags: McpFlags): Promise<void> {
     transport,
     ...(flags.port !== undefined ? { port: Number(flags.port) } : {}),
     ...(flags.host !== undefined ? { host: flags.host } : {}),
-    env: config.env,
+    // --read-only is SLACKLINE_MCP_READ_ONLY=1: no write tool is listed.
+    env: flags.readOnly ? { ...config.env, SLACKLINE_MCP_READ_ONLY: "1" } : config.env,
     backend,
     logger,
   });

@@ -219,10 +219,15 @@ export class RedisQueue implements QueueBackend {
     return total;
   }
 
-  async listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
+  async listDeadLetters(
+    topic: string,
+    options: { limit?: number; after?: string } = {},
+  ): Promise<DeadLetter[]> {
+    // Not a stream id: nothing comes after it (and XRANGE would reject it).
+    if (options.after !== undefined && !/^\d+-\d+$/.test(options.after)) return [];
     const entries = (await this.client.xrange(
       this.keys.deadLetters(topic),
-      "-",
+      options.after === undefined ? "-" : `(${options.after}`,
       "+",
       "COUNT",
       options.limit ?? 100,

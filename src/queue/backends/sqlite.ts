@@ -495,9 +495,15 @@ export class SqliteQueue implements QueueBackend {
     if (reclaimed > 0) this.changed();
   }
 
-  async listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
+  async listDeadLetters(
+    topic: string,
+    options: { limit?: number; after?: string } = {},
+  ): Promise<DeadLetter[]> {
     this.assertOpen();
-    return this.s.listDead.all(topic, options.limit ?? 100).map(toDeadLetter);
+    const after = options.after === undefined ? 0 : Number(options.after);
+    // Not one of our ids: nothing comes after it.
+    if (!Number.isSafeInteger(after)) return [];
+    return this.s.listDead.all(topic, after, options.limit ?? 100).map(toDeadLetter);
   }
 
   async replayDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {

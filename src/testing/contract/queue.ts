@@ -214,6 +214,32 @@ export function queueBackendContract(options: QueueContractOptions): void {
       expect(await q.listDeadLetters(topic)).toHaveLength(0);
     });
 
+    test("listDeadLetters reads a page at a time after a dead-letter id", async () => {
+      const q = await open();
+      const topic = uniqueTopic();
+      const sent = Array.from({ length: 5 }, () => sampleEnvelope());
+      for (const e of sent) await q.publish(topic, e);
+      const c = collect(q, topic, "g");
+      for (const d of await c.take(sent.length, wait)) await d.deadLetter(`dead ${d.message.id}`);
+      const all = await q.listDeadLetters(topic);
+      expect(all).toHaveLength(sent.length);
+      const paged: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await q.listDeadLetters(topic, { limit: 2, ...(after ? { after } : {}) });
+        expect(page.length).toBeLessThanOrEqual(2);
+        if (page.length === 0) break;
+        paged.push(...page.map((d) => d.id));
+        after = page[page.length - 1]!.id;
+      }
+      expect(paged).toEqual(all.map((d) => d.id));
+      // A cursor still works once the dead letter it names is gone.
+      await q.purgeDeadLetters(topic, { ids: [all[1]!.id] });
+      expect((await q.listDeadLetters(topic, { after: all[1]!.id })).map((d) => d.id)).toEqual(
+        all.slice(2).map((d) => d.id),
+      );
+    });
+
     test("two groups each get every message", async () => {
       const q = await open();
       const topic = uniqueTopic();

@@ -2,6 +2,7 @@ import { SlackApiError } from "./errors.js";
 import { methods } from "./methods/index.js";
 import type { Params } from "./params.js";
 import type { RateLimiter } from "./rate-limit.js";
+import { missingScope, USER_TOKEN_ONLY } from "./scopes.js";
 import type { FakeSlackCall } from "./types.js";
 import type { Workspace } from "./workspace.js";
 
@@ -36,12 +37,12 @@ export class Dispatcher {
   }
 
   call(method: string, params: Params, token: string | undefined): Answer {
-    const bot = token === undefined ? undefined : this.ws.bots.get(token);
+    const caller = token === undefined ? undefined : this.ws.caller(token);
     const answer = this.answer(method, params, token);
     this.calls.push({
       method,
       args: params.toJSON(),
-      user: bot?.user_id ?? null,
+      user: caller?.user_id ?? null,
       status: answer.status,
       ok: answer.body.ok === true,
       ...(typeof answer.body.error === "string" ? { error: answer.body.error } : {}),
@@ -63,8 +64,15 @@ export class Dispatcher {
     const handler = methods[method];
     if (!handler) return { status: 200, body: { ok: false, error: "unknown_method", req_method: method } };
     if (token === undefined) return { status: 200, body: { ok: false, error: "not_authed" } };
-    const bot = this.ws.bots.get(token);
-    if (!bot) return { status: 200, body: { ok: false, error: "invalid_auth" } };
+    const caller = this.ws.caller(token);
+    if (!caller) return { status: 200, body: { ok: false, error: "invalid_auth" } };
+    if (caller.kind === "bot" && USER_TOKEN_ONLY.has(method))
+      return { status: 200, body: { ok: false, error: "not_allowed_token_type" } };
+    const needed = missingScope(method, caller.scopes, this.ws, params);
+    if (needed !== undefined) {
+      const provided = [...(caller.scopes ?? [])].join(",");
+      return { status: 200, body: { ok: false, error: "missing_scope", needed, provided } };
+    }
     const injected = this.injected.find((i) => i.method === method);
     if (injected) {
       injected.remaining -= 1;
@@ -72,7 +80,7 @@ export class Dispatcher {
       return { status: 200, body: { ok: false, error: injected.error } };
     }
     try {
-      return { status: 200, body: { ok: true, ...handler({ ws: this.ws, bot, params }) } };
+      return { status: 200, body: { ok: true, ...handler({ ws: this.ws, caller, params }) } };
     } catch (err) {
       if (err instanceof SlackApiError)
         return { status: 200, body: { ok: false, error: err.code, ...err.extra } };
