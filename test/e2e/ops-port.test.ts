@@ -47,7 +47,7 @@ describe("OPS_PORT: health, readiness and metrics on a listener of their own", (
     expect(new URL(ops).hostname).toBe("127.0.0.1");
     expect(new URL(ops).port).not.toBe(new URL(slack).port);
 
-    for (const path of ["/healthz", "/readyz", "/metrics", "/mcp"])
+    for (const path of ["/healthz", "/readyz", "/metrics", "/mcp", "/dashboard/"])
       expect((await fetch(`${slack}${path}`)).status).toBe(404);
     expect((await post(slack, eventCallback())).status).toBe(200);
 
@@ -57,6 +57,7 @@ describe("OPS_PORT: health, readiness and metrics on a listener of their own", (
     expect(metrics).toMatch(/slackline_requests_total\{outcome="accepted",reason=""\} 1/);
     expect(metrics).toMatch(/slackline_connections\{listener="slack"\}/);
     expect((await fetch(`${ops}/slack/events`, { method: "POST" })).status).toBe(404);
+    expect((await fetch(`${ops}/dashboard/`)).status).toBe(200);
     // The MCP server moved with the ops endpoints, away from the port exposed to Slack.
     const mcp = await fetch(`${ops}/mcp`, {
       method: "POST",
