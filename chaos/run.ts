@@ -1,4 +1,4 @@
-// npm run chaos [-- --only hostile,flood,... --scale 1 --list --bin <other slackline/bin/slackline.js>
+// npm run chaos [-- --only hostile,flood,... --scale 1 --list --bin <other slackline/bin/slackline.js> --no-dashboard
 //   --seed 18 --flood-connections 20600 --flood-hold-seconds 20 --flood-reconnect --flood-fd-limit 4096]
 //
 // Loopback only; private redis-server instances on their own ports (never the shared one on 6379);
@@ -11,6 +11,7 @@ import { closeAgents } from "./lib/load.js";
 import { killAll, useBin } from "./lib/procs.js";
 import { load, notes, type Row, table, verdict } from "./lib/report.js";
 import type { ChaosContext, Scenario } from "./lib/scenario.js";
+import { addServeArgs } from "./lib/stack.js";
 import { flood } from "./scenarios/flood.js";
 import { hostile } from "./scenarios/hostile.js";
 import { killGateway, killWorker } from "./scenarios/kill.js";
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     "flood-hold-seconds": { type: "string" },
     "flood-fd-limit": { type: "string" },
     "flood-reconnect": { type: "boolean", default: false },
+    "no-dashboard": { type: "boolean", default: false },
   },
 });
 
@@ -50,6 +52,7 @@ if (values.list) {
   process.exit(0);
 }
 if (values.bin) useBin(values.bin);
+if (values["no-dashboard"]) addServeArgs("--no-dashboard");
 const only = values.only ? new Set(values.only.split(",")) : null;
 const unknown = only ? [...only].filter((n) => !SCENARIOS.some((s) => s.name === n)) : [];
 if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(", ")}; --list shows them`);

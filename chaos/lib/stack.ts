@@ -51,6 +51,11 @@ export async function privateRedis(persistent: boolean): Promise<PrivateRedis> {
 }
 
 const HANDLERS = "chaos/handlers.ts";
+/** Flags every `start` and `gateway` gets (`--no-dashboard` from the command line). */
+const serveArgs: string[] = [];
+export const addServeArgs = (...args: string[]) => {
+  serveArgs.push(...args);
+};
 
 export async function gateway(
   s: Stack,
@@ -59,7 +64,7 @@ export async function gateway(
   options: { fdLimit?: number } = {},
 ): Promise<Proc & { base: string }> {
   // LOG_LEVEL info for the gateway: its "ingress listening" line carries the URL.
-  const proc = slackline(name, ["gateway"], { ...s.env, LOG_LEVEL: "info", ...env }, options);
+  const proc = slackline(name, ["gateway", ...serveArgs], { ...s.env, LOG_LEVEL: "info", ...env }, options);
   return Object.assign(proc, { base: await proc.url });
 }
 
@@ -75,7 +80,7 @@ export async function worker(s: Stack, name = "worker", env: Record<string, stri
 
 /** `slackline start`: ingress and worker in one process. */
 export async function start(s: Stack, env: Record<string, string> = {}): Promise<Proc & { base: string }> {
-  const proc = slackline("start", ["start", "--handlers", HANDLERS, "--concurrency", "32"], {
+  const proc = slackline("start", ["start", "--handlers", HANDLERS, "--concurrency", "32", ...serveArgs], {
     ...s.env,
     LOG_LEVEL: "info",
     ...env,
