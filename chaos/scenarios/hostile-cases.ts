@@ -123,51 +123,50 @@ function signatureFaults(): HostileCase[] {
   ];
 }
 
-/** One hostile request, drawn from every category. */
-export function hostileCase(rand: () => number): HostileCase {
-  const pick = rand();
-  const body = (tag: string) => eventBody(eventId(tag));
-  if (pick < 0.1) return signedEvent();
-  if (pick < 0.3) {
-    const bytes = randomBytes(rand, 4096);
-    const type = [JSON_TYPE, FORM_TYPE, "text/plain", "", "application/json; charset=utf-16"][
-      Math.floor(rand() * 5)
-    ]!;
-    const signed = rand() < 0.5;
-    const headers: Record<string, string> = signed ? signedHeaders(bytes) : {};
-    if (type) headers["content-type"] = type;
-    else delete headers["content-type"];
-    const expect = !type || type === "text/plain" ? [415] : signed ? [400] : [401];
+type Rand = () => number;
+const oneOf = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const bodyOf = (tag: string) => eventBody(eventId(tag));
+
+function randomBytesCase(rand: Rand): HostileCase {
+  const bytes = randomBytes(rand, 4096);
+  const type = oneOf(rand, [JSON_TYPE, FORM_TYPE, "text/plain", "", "application/json; charset=utf-16"]);
+  const signed = rand() < 0.5;
+  const headers: Record<string, string> = signed ? signedHeaders(bytes) : {};
+  if (type) headers["content-type"] = type;
+  else delete headers["content-type"];
+  const expect = !type || type === "text/plain" ? [415] : signed ? [400] : [401];
+  return {
+    category: `random bytes (${signed ? "signed" : "unsigned"})`,
+    id: null,
+    expect,
+    send: post(headers, bytes),
+  };
+}
+
+function nestingCase(rand: Rand): HostileCase {
+  const depth = Math.floor(1000 + rand() * 50_000);
+  const deep = `${"[".repeat(depth)}${"]".repeat(depth)}`;
+  if (rand() < 0.5)
     return {
-      category: `random bytes (${signed ? "signed" : "unsigned"})`,
+      category: "deep nesting, not an event",
       id: null,
-      expect,
-      send: post(headers, bytes),
+      expect: [400],
+      send: post(signedHeaders(deep), deep),
     };
-  }
-  if (pick < 0.36) {
-    const depth = Math.floor(1000 + rand() * 50_000);
-    const deep = `${"[".repeat(depth)}${"]".repeat(depth)}`;
-    if (rand() < 0.5)
-      return {
-        category: "deep nesting, not an event",
-        id: null,
-        expect: [400],
-        send: post(signedHeaders(deep), deep),
-      };
-    const id = eventId("Deep");
-    const text = eventBody(id).replace('"text":"chaos"', `"text":"chaos","deep":${deep}`);
-    return {
-      category: "deep nesting inside an event",
-      id,
-      expect: [200],
-      send: post(signedHeaders(text), text),
-    };
-  }
-  if (pick < 0.4) {
-    const choice = Math.floor(rand() * 4);
-    if (choice === 0) {
-      const id = eventId("Huge");
+  const id = eventId("Deep");
+  const text = eventBody(id).replace('"text":"chaos"', `"text":"chaos","deep":${deep}`);
+  return {
+    category: "deep nesting inside an event",
+    id,
+    expect: [200],
+    send: post(signedHeaders(text), text),
+  };
+}
+
+function sizeCase(rand: Rand): HostileCase {
+  const id = eventId("Size");
+  const cases: Array<() => HostileCase> = [
+    () => {
       const text = eventBody(id, { huge: "x".repeat(MAX_BODY - 2000) });
       return {
         category: "huge field (under 1 MiB)",
@@ -175,89 +174,91 @@ export function hostileCase(rand: () => number): HostileCase {
         expect: [200],
         send: post(signedHeaders(text), text),
       };
-    }
-    if (choice === 1) {
-      const text = eventBody(eventId("Huge"), { huge: "x".repeat(MAX_BODY + 10) });
+    },
+    () => {
+      const text = eventBody(id, { huge: "x".repeat(MAX_BODY + 10) });
       return {
         category: "body over 1 MiB",
         id: null,
         expect: [413, "error"],
         send: post(signedHeaders(text), text),
       };
-    }
-    if (choice === 2) {
-      const text = body("Hdr");
-      return {
-        category: "header over 16 KiB",
-        id: null,
-        expect: [431, "error"],
-        send: post({ ...signedHeaders(text), "x-filler": "y".repeat(20_000) }, text),
-      };
-    }
-    const text = body("Many");
-    const headers: Record<string, string> = signedHeaders(text);
-    for (let i = 0; i < 500; i++) headers[`x-h${i}`] = String(i);
-    const id = (JSON.parse(text) as { event_id: string }).event_id;
-    return { category: "500 headers", id, expect: [200, 431], send: post(headers, text) };
-  }
-  if (pick < 0.55) {
-    const id = eventId("Enc");
-    const base = eventBody(id);
-    const encodings: Array<[string, Buffer, (number | string)[], boolean]> = [
-      [
-        "invalid UTF-8 in a string",
-        Buffer.from(base.replace('"chaos"', '"\\u0063\xff\xfe"'), "latin1"),
-        [200],
-        true,
-      ],
-      ["lone surrogate escape", Buffer.from(base.replace('"chaos"', '"\\ud800"')), [200], true],
-      ["byte order mark", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(base)]), [400], false],
-      ["UTF-16", Buffer.from(base, "utf16le"), [400], false],
-      ["NUL in a string", Buffer.from(base.replace('"chaos"', '"a\u0000b"')), [400], false],
-      ["broken percent-encoding", Buffer.from("payload=%E0%A4%A&x=%%"), [400], false],
-      ["form payload not JSON", Buffer.from(`payload=${encodeURIComponent("{'type':1}")}`), [400], false],
-    ];
-    const [name, bytes, expect, delivery] = encodings[Math.floor(rand() * encodings.length)]!;
-    const form = name.includes("percent") || name.includes("form");
-    const headers = { ...signedHeaders(bytes), "content-type": form ? FORM_TYPE : JSON_TYPE };
-    return { category: `encoding: ${name}`, id: delivery ? id : null, expect, send: post(headers, bytes) };
-  }
-  if (pick < 0.8) {
-    const faults = signatureFaults();
-    return faults[Math.floor(rand() * faults.length)]!;
-  }
-  if (pick < 0.88) {
-    const text = body("Meth");
-    const choices: HostileCase[] = [
-      { category: "GET", id: null, expect: [405], send: (u) => send(u, { method: "GET" }) },
-      {
-        category: "PUT",
-        id: null,
-        expect: [405],
-        send: (u) => send(u, { method: "PUT", headers: signedHeaders(text), body: text }),
-      },
-      {
-        category: "unknown path",
-        id: null,
-        expect: [404],
-        send: (u) => send(u, { path: "/nope", headers: signedHeaders(text), body: text }),
-      },
-      {
-        category: "url_verification unsigned",
-        id: null,
-        expect: [401],
-        send: post({ "content-type": JSON_TYPE }, '{"type":"url_verification","challenge":"x"}'),
-      },
-      {
-        category: "ssl_check",
-        id: null,
-        expect: [200],
-        send: post({ "content-type": FORM_TYPE }, "ssl_check=1&token=x"),
-      },
-    ];
-    return choices[Math.floor(rand() * choices.length)]!;
-  }
-  const malformed: Array<[string, string]> = [
+    },
+    () => {
+      const text = eventBody(id);
+      const headers = { ...signedHeaders(text), "x-filler": "y".repeat(20_000) };
+      return { category: "header over 16 KiB", id: null, expect: [431, "error"], send: post(headers, text) };
+    },
+    () => {
+      const text = eventBody(id);
+      const headers: Record<string, string> = signedHeaders(text);
+      for (let i = 0; i < 500; i++) headers[`x-h${i}`] = String(i);
+      return { category: "500 headers", id, expect: [200, 431], send: post(headers, text) };
+    },
+  ];
+  return oneOf(rand, cases)();
+}
+
+function encodingCase(rand: Rand): HostileCase {
+  const id = eventId("Enc");
+  const base = eventBody(id);
+  const json = (name: string, bytes: Buffer, ok: boolean) => ({ name, bytes, ok, type: JSON_TYPE });
+  const form = (name: string, bytes: Buffer) => ({ name, bytes, ok: false, type: FORM_TYPE });
+  const c = oneOf(rand, [
+    json(
+      "invalid UTF-8 in a string",
+      Buffer.from(base.replace('"chaos"', '"\\u0063\xff\xfe"'), "latin1"),
+      true,
+    ),
+    json("lone surrogate escape", Buffer.from(base.replace('"chaos"', '"\\ud800"')), true),
+    json("byte order mark", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(base)]), false),
+    json("UTF-16", Buffer.from(base, "utf16le"), false),
+    json("NUL in a string", Buffer.from(base.replace('"chaos"', '"a\u0000b"')), false),
+    form("broken percent-encoding", Buffer.from("payload=%E0%A4%A&x=%%")),
+    form("form payload not JSON", Buffer.from(`payload=${encodeURIComponent("{'type':1}")}`)),
+  ]);
+  const headers = { ...signedHeaders(c.bytes), "content-type": c.type };
+  return {
+    category: `encoding: ${c.name}`,
+    id: c.ok ? id : null,
+    expect: c.ok ? [200] : [400],
+    send: post(headers, c.bytes),
+  };
+}
+
+function methodCase(rand: Rand): HostileCase {
+  const text = bodyOf("Meth");
+  return oneOf<HostileCase>(rand, [
+    { category: "GET", id: null, expect: [405], send: (u) => send(u, { method: "GET" }) },
+    {
+      category: "PUT",
+      id: null,
+      expect: [405],
+      send: (u) => send(u, { method: "PUT", headers: signedHeaders(text), body: text }),
+    },
+    {
+      category: "unknown path",
+      id: null,
+      expect: [404],
+      send: (u) => send(u, { path: "/nope", headers: signedHeaders(text), body: text }),
+    },
+    {
+      category: "url_verification unsigned",
+      id: null,
+      expect: [401],
+      send: post({ "content-type": JSON_TYPE }, '{"type":"url_verification","challenge":"x"}'),
+    },
+    {
+      category: "ssl_check",
+      id: null,
+      expect: [200],
+      send: post({ "content-type": FORM_TYPE }, "ssl_check=1&token=x"),
+    },
+  ]);
+}
+
+function malformedHttpCase(rand: Rand): HostileCase {
+  const [name, bytes] = oneOf<[string, string]>(rand, [
     ["garbage request line", "GARBAGE\r\n\r\n"],
     ["header without colon", "POST /slack/events HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n"],
     [
@@ -274,12 +275,33 @@ export function hostileCase(rand: () => number): HostileCase {
     ],
     ["control bytes", "\x00\x01\x02\x03\r\n\r\n"],
     ["request line over 16 KiB", `GET /${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`],
-  ];
-  const [name, bytes] = malformed[Math.floor(rand() * malformed.length)]!;
+  ]);
   return {
     category: `malformed HTTP: ${name}`,
     id: null,
     expect: [400, 413, 414, 431, "closed"],
     send: raw(bytes),
   };
+}
+
+/** Each category with its share of the requests. */
+const CATEGORIES: Array<[number, (rand: Rand) => HostileCase]> = [
+  [0.1, () => signedEvent()],
+  [0.2, randomBytesCase],
+  [0.06, nestingCase],
+  [0.04, sizeCase],
+  [0.15, encodingCase],
+  [0.25, (rand) => oneOf(rand, signatureFaults())],
+  [0.08, methodCase],
+  [0.12, malformedHttpCase],
+];
+
+/** One hostile request, drawn from every category. */
+export function hostileCase(rand: Rand): HostileCase {
+  let pick = rand();
+  for (const [share, make] of CATEGORIES) {
+    if (pick < share) return make(rand);
+    pick -= share;
+  }
+  return malformedHttpCase(rand);
 }
