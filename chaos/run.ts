@@ -1,5 +1,5 @@
-// npm run chaos [-- --only hostile,flood,... --scale 1 --list --bin <other slackline/bin/slackline.js> --no-dashboard
-//   --seed 18 --flood-connections 20600 --flood-hold-seconds 20 --flood-reconnect --flood-fd-limit 4096]
+// npm run chaos [-- --only hostile,flood,... --scale 1 --list --bin <other slackline/bin/slackline.js> --no-dashboard --keep
+//   --seed 18 --flood-connections 20600 --flood-hold-seconds 15 --flood-reconnect --flood-fd-limit 4096]
 //
 // Loopback only; private redis-server instances on their own ports (never the shared one on 6379);
 // every process it starts is killed at the end. Each scenario prints its table; the run ends with
@@ -11,7 +11,7 @@ import { closeAgents } from "./lib/load.js";
 import { killAll, useBin } from "./lib/procs.js";
 import { load, notes, type Row, table, verdict } from "./lib/report.js";
 import type { ChaosContext, Scenario } from "./lib/scenario.js";
-import { addServeArgs } from "./lib/stack.js";
+import { addServeArgs, removeDataDirs } from "./lib/stack.js";
 import { flood } from "./scenarios/flood.js";
 import { hostile } from "./scenarios/hostile.js";
 import { killGateway, killWorker } from "./scenarios/kill.js";
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     "flood-fd-limit": { type: "string" },
     "flood-reconnect": { type: "boolean", default: false },
     "no-dashboard": { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
   },
 });
 
@@ -70,7 +71,12 @@ const ctx: ChaosContext = {
   },
 };
 
-process.on("SIGINT", () => void killAll().then(() => process.exit(130)));
+process.on("SIGINT", () => {
+  void killAll().then(() => {
+    if (!values.keep) removeDataDirs();
+    process.exit(130);
+  });
+});
 
 const started = performance.now();
 console.log(`Slackline chaos suite, Node ${process.version}, scale ${ctx.scale}, load ${load()} at start`);
@@ -108,6 +114,7 @@ for (const scenario of SCENARIOS) {
   console.log(`(${((performance.now() - t0) / 1000).toFixed(0)} s, load ${load()})`);
 }
 
+if (!values.keep) removeDataDirs();
 const seconds = ((performance.now() - started) / 1000).toFixed(0);
 console.log(`\n## All scenarios (${seconds} s, load ${load()} at the end)\n`);
 console.log(table(all));

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrivateRedis } from "../../test/queue/redis-server.js";
@@ -15,12 +15,20 @@ export interface Stack {
   env: Record<string, string>;
 }
 
+const dataDirs: string[] = [];
+
+/** Removes every scenario's data dir (the end of the run; `--keep` keeps them to look at). */
+export function removeDataDirs(): void {
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function stack(
   backend: Stack["backend"],
   redis?: PrivateRedis,
   env: Record<string, string> = {},
 ): Stack {
   const dataDir = mkdtempSync(join(tmpdir(), "slackline-chaos-"));
+  dataDirs.push(dataDir);
   const records = join(dataDir, "handled.log");
   return {
     backend,
