@@ -6,6 +6,7 @@ export interface LoadResult {
   eventsPerSecond: number;
   p50: number;
   p99: number;
+  max: number;
   non2xx: number;
   errors: number;
   total: number;
@@ -123,6 +124,7 @@ export async function drive(
     eventsPerSecond: (done - non2xx) / seconds,
     p50: at(0.5),
     p99: at(0.99),
+    max: measured[measured.length - 1] ?? Number.NaN,
     non2xx,
     errors: errors + (requests.length - done),
     total: done,

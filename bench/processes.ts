@@ -19,6 +19,8 @@ export function freePort(): Promise<number> {
 
 export interface Target {
   url: string;
+  /** The gateway's SLACKLINE_DATA_DIR (gateways only). */
+  dataDir: string;
   /** The server's process id, to read its CPU time. */
   pid: number;
   stop(): Promise<void>;
@@ -26,6 +28,7 @@ export interface Target {
 
 /** Starts a server process and resolves once it printed its URL. */
 async function startProcess(args: string[], env: Record<string, string>): Promise<Target> {
+  const dataDir = env.SLACKLINE_DATA_DIR ?? "";
   const port = await freePort();
   const proc: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -45,6 +48,7 @@ async function startProcess(args: string[], env: Record<string, string>): Promis
   });
   return {
     url,
+    dataDir,
     pid: proc.pid!,
     stop: () =>
       new Promise((res) => {

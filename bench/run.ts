@@ -1,4 +1,4 @@
-// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000 --e2e-rounds 5 --dashboard --dlq 10000
+// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --rounds 3 --events 20000 --connections 32 --e2e-events 20000 --e2e-rounds 5 --dashboard --dlq 10000 --lock-events 20000
 //   --socket-events 20000 --socket-rounds 3 --socket-window 32 --socket-connections 1 (0 events skips Socket Mode)]
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +13,7 @@ import { type EndToEndResult, rawRedisLoop, slacklineEndToEnd } from "./end-to-e
 import { drive, type LoadResult, makeEvents } from "./load.js";
 import { startBare, startGateway, type Target } from "./processes.js";
 import { socketCase } from "./socket.js";
+import { sqliteLockBench } from "./sqlite-lock.js";
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     "e2e-events": { type: "string", default: "20000" },
     "e2e-concurrency": { type: "string", default: "64" },
     "e2e-rounds": { type: "string", default: "5" },
+    "lock-events": { type: "string", default: "20000" },
     // Each gateway also as <backend>:off (--no-dashboard) and <backend>:open (a page watching it).
     dashboard: { type: "boolean", default: false },
     // With N > 0: how fast the dashboard pages a DLQ of N dead letters.
@@ -220,6 +222,9 @@ async function main() {
   const backends: string[] = [];
   for (const b of BACKENDS) if (only.has(b) && (await available(b))) backends.push(b);
   await ingress(backends);
+  // The SQLite write lock held by another process: as it is, against as it was (same run).
+  if (backends.includes("sqlite") && Number(values["lock-events"]) > 0)
+    await sqliteLockBench(SECRET, Number(values["lock-events"]), CONNECTIONS, ROUNDS);
   if (E2E_EVENTS > 0) await endToEnd(backends);
   if (Number(values.dlq) > 0) await deadLetterPages(Number(values.dlq));
   await socketCase.run({ backends, number: (option) => Number(values[option as keyof typeof values]) });

@@ -65,13 +65,16 @@ export function devSigningSecret(
   const file = join(dataDir, DEV_SECRET_FILE);
   if (existsSync(file)) return { secret: readFileSync(file, "utf8").trim(), created: false };
   if (!create) return null;
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(16).toString("hex");
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return { secret, created: true };
 }
 
-/** SLACK_SIGNING_SECRET, else (for `send` and `--dev`) the development secret. */
+/**
+ * SLACK_SIGNING_SECRET, else the development secret: `send` reads an existing one (dev: false), `--dev`
+ * creates it if needed. `start` and `gateway` never come here without --dev (serve/ingress.ts).
+ */
 export function signingSecretsOrDev(
   config: Config,
   options: { dev: boolean },

@@ -2,12 +2,14 @@ import type Database from "better-sqlite3";
 import type { Env } from "../config/env.js";
 import { DedupTable } from "../queue/backends/sqlite/dedup-table.js";
 import {
+  lockBoundsFromEnv,
   openSqlite,
   resolveSqlitePath,
   type Synchronous,
   synchronousFromEnv,
 } from "../queue/backends/sqlite/open.js";
 import { turnCommit } from "../queue/backends/sqlite/turn-commit.js";
+import { type WriteGate, writeGate } from "../queue/backends/sqlite/write-gate.js";
 import type { TurnBatcher } from "../queue/turn-batcher.js";
 import type { ClaimResult, DedupStore, DedupStoreFactory } from "./types.js";
 
@@ -16,6 +18,8 @@ export interface SqliteDedupStoreOptions {
   path: string;
   synchronous?: Synchronous;
   busyTimeoutMs?: number;
+  /** How long a write waits for another process's lock, off the event loop (default 1000 ms). */
+  lockWaitMs?: number;
 }
 
 /** Dedup keys in the SQLite file, shared by every process on the host. */
@@ -23,6 +27,7 @@ export class SqliteDedupStore implements DedupStore {
   readonly name = "sqlite";
   private readonly db: Database.Database;
   private readonly table: DedupTable;
+  private readonly gate: WriteGate;
   /** A worker marks many deliveries at once: their markers share one commit per event-loop turn. */
   private readonly marks: TurnBatcher<[string, number], undefined>;
 
@@ -30,26 +35,32 @@ export class SqliteDedupStore implements DedupStore {
     this.db = openSqlite(options.path, {
       synchronous: options.synchronous,
       busyTimeoutMs: options.busyTimeoutMs,
+      lockWaitMs: options.lockWaitMs,
     });
+    this.gate = writeGate(this.db);
     const table = new DedupTable(this.db);
     this.table = table;
     this.marks = turnCommit(this.db, ([key, ttlMs]: [string, number]) => table.markDone(key, ttlMs));
   }
 
   static fromEnv(env: Env): SqliteDedupStore {
-    return new SqliteDedupStore({ path: resolveSqlitePath(env), synchronous: synchronousFromEnv(env) });
+    return new SqliteDedupStore({
+      path: resolveSqlitePath(env),
+      synchronous: synchronousFromEnv(env),
+      ...lockBoundsFromEnv(env),
+    });
   }
 
-  async claim(key: string, pendingTtlSeconds: number): Promise<ClaimResult> {
-    return this.table.claim(key, pendingTtlSeconds * 1000);
+  claim(key: string, pendingTtlSeconds: number): Promise<ClaimResult> {
+    return this.gate.runAsync(() => this.table.claim(key, pendingTtlSeconds * 1000));
   }
 
   async confirm(key: string, ttlSeconds: number): Promise<void> {
-    this.table.markDone(key, ttlSeconds * 1000);
+    await this.gate.runAsync(() => this.table.markDone(key, ttlSeconds * 1000));
   }
 
   async release(key: string): Promise<void> {
-    this.table.release(key);
+    await this.gate.runAsync(() => this.table.release(key));
   }
 
   async mark(key: string, ttlSeconds: number): Promise<void> {
@@ -65,6 +76,14 @@ export class SqliteDedupStore implements DedupStore {
     return this.table.marked(keys);
   }
 
+  /** Not ready while closed, or once writes waited for another process's lock past the bound. */
+  async ping(): Promise<void> {
+    if (!this.db.open) throw new Error("the SQLite dedup store is closed");
+    const locked = this.gate.lockedForMs(() => this.db.exec("BEGIN IMMEDIATE; ROLLBACK"));
+    if (locked > this.gate.waitMs)
+      throw new Error(`no write could commit for ${locked} ms: another process holds the write lock`);
+  }
+
   /** Deletes expired keys now (they are also swept every so many writes). */
   async sweep(): Promise<number> {
     return this.table.sweep();
@@ -73,6 +92,7 @@ export class SqliteDedupStore implements DedupStore {
   async close(): Promise<void> {
     if (!this.db.open) return;
     this.marks.flush();
+    this.gate.close();
     this.db.close();
   }
 }

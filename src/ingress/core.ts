@@ -20,7 +20,10 @@ import {
   unavailable,
   withAnswer,
 } from "./results.js";
-import { checkSlackSignature, SigningKey } from "./signature.js";
+import { checkSlackSignature, SigningKey, type VerifyFailure } from "./signature.js";
+
+/** Signature failures are summed up in one warning a minute (a wrong secret fails every request). */
+const SIGNATURE_WARN_EVERY_MS = 60_000;
 
 export interface IngressCoreOptions {
   publisher: IngressPublisher;
@@ -53,6 +56,8 @@ export class IngressCore {
   private readonly observer: FlowObserver | undefined;
   private readonly unavailableResult: IngressResult;
   private readonly publishFailed: ThrottledLog<{ id: string; err: unknown }>;
+  private readonly badSignatures: ThrottledLog<VerifyFailure>;
+  private readonly badSignatureReasons: Record<VerifyFailure, number> = { missing: 0, stale: 0, mismatch: 0 };
   // Label children resolved once: the hot path only increments.
   private readonly counters: {
     accepted: { inc(): void };
@@ -82,6 +87,23 @@ export class IngressCore {
         "publish failed; answering 503 so Slack retries",
       );
     });
+    this.badSignatures = new ThrottledLog(
+      SIGNATURE_WARN_EVERY_MS,
+      (_last, heldBack, reason) => {
+        const n = heldBack + (reason === "hit" ? 1 : 0);
+        const byReason = { ...this.badSignatureReasons };
+        this.badSignatureReasons.missing =
+          this.badSignatureReasons.stale =
+          this.badSignatureReasons.mismatch =
+            0;
+        logger.warn(
+          { failures: n, by_reason: byReason },
+          `${n} request${n === 1 ? "" : "s"} failed signature verification in the last minute: is SLACK_SIGNING_SECRET right?`,
+        );
+      },
+      Date.now,
+      { flush: true },
+    );
   }
 
   /** One Slack request from any transport that carries Slack's signature (HTTP, Lambda). */
@@ -95,7 +117,11 @@ export class IngressCore {
       signature: headerValue(headers, "x-slack-signature"),
       body: rawBody,
     });
-    if (failure) return this.count(SIGNATURE_REJECTED[failure]);
+    if (failure) {
+      this.badSignatureReasons[failure]++;
+      this.badSignatures.hit(failure);
+      return this.count(SIGNATURE_REJECTED[failure]);
+    }
     const text = rawBody.toString("utf8");
     const parsed = parseSlackBody(format, text);
     switch (parsed.type) {
@@ -106,9 +132,15 @@ export class IngressCore {
       case "ssl_check":
         return this.count(SSL_CHECK_OK);
       case "delivery":
-        // A JSON body is kept as it came; a form body becomes JSON in the envelope.
+        // A JSON body (or an interaction's JSON payload) is kept as it came; a command's form
+        // fields become JSON in the envelope.
         return this.accept(
-          envelopeOf(parsed, retryOf(headers), request.receivedAt, format === "json" ? text : null),
+          envelopeOf(
+            parsed,
+            retryOf(headers),
+            request.receivedAt,
+            format === "json" ? text : (parsed.json ?? null),
+          ),
         );
     }
   }

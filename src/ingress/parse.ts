@@ -5,7 +5,19 @@ import type { EnvelopeKind } from "../envelope/envelope.js";
 export type ParsedRequest =
   | { type: "url_verification"; challenge: string }
   | { type: "ssl_check" }
-  | { type: "delivery"; kind: EnvelopeKind; id: string; teamId: string | null; body: Record<string, unknown> }
+  | {
+      type: "delivery";
+      kind: EnvelopeKind;
+      id: string;
+      teamId: string | null;
+      body: Record<string, unknown>;
+      /**
+       * An interaction's `payload` field: the body's JSON as received. The envelope is written around
+       * it, as around a JSON request's body, so no JSON.stringify runs (nor overflows the stack on a
+       * deeply nested payload).
+       */
+      json?: string;
+    }
   | { type: "malformed"; reason: string };
 
 export type BodyFormat = "json" | "form";
@@ -67,7 +79,7 @@ export function eventDelivery(body: Record<string, unknown>, raw: string): Deliv
 }
 
 /** An interaction payload (already parsed: a form's `payload`, a Socket Mode `interactive` envelope's). */
-export function interactionDelivery(body: unknown, raw: string): Delivery | Malformed {
+export function interactionDelivery(body: unknown, raw: string, json?: string): Delivery | Malformed {
   if (!isRecord(body) || typeof body.type !== "string") {
     return { type: "malformed", reason: "payload without a type" };
   }
@@ -79,6 +91,7 @@ export function interactionDelivery(body: unknown, raw: string): Delivery | Malf
     id: stableId("In-", body.trigger_id, raw),
     teamId: team ?? user,
     body,
+    ...(json === undefined ? {} : { json }),
   };
 }
 
@@ -107,7 +120,7 @@ function parseForm(raw: string): ParsedRequest {
     } catch {
       return { type: "malformed", reason: "payload is not valid JSON" };
     }
-    return interactionDelivery(body, raw);
+    return interactionDelivery(body, raw, payload);
   }
   const command = params.get("command");
   if (command?.startsWith("/")) {

@@ -35,6 +35,24 @@ export class Metrics {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  readonly connections = new Gauge({
+    name: "slackline_connections",
+    help: "HTTP connections open, by listener (slack, ops)",
+    labelNames: ["listener"] as const,
+    registers: [this.registry],
+  });
+  readonly connectionsRefused = new Counter({
+    name: "slackline_connections_refused_total",
+    help: "HTTP connections refused at once because the listener had HTTP_MAX_CONNECTIONS open",
+    labelNames: ["listener"] as const,
+    registers: [this.registry],
+  });
+  readonly connectionsShed = new Counter({
+    name: "slackline_connections_shed_total",
+    help: "HTTP connections that had sent no complete request, closed near HTTP_MAX_CONNECTIONS to make room",
+    labelNames: ["listener"] as const,
+    registers: [this.registry],
+  });
   readonly handlerSeconds = new Histogram({
     name: "slackline_handler_seconds",
     help: "Handler run time by route and outcome (ok, error, timeout)",

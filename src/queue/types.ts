@@ -93,6 +93,11 @@ export interface QueueBackend {
   purgeDeadLetters(topic: string, options?: { ids?: string[] }): Promise<number>;
   /** Rejects when the backend cannot be reached (readiness). */
   ping(): Promise<void>;
+  /**
+   * Optional: a start-up warning when the backend keeps less than it seems to (a Redis without
+   * persistence), saying what a restart of it would lose; null when there is nothing to say.
+   */
+  persistenceWarning?(): Promise<string | null>;
   stats(topic: string, group: string): Promise<QueueStats>;
   /** Stops every consumer (their iterators end), hands back unsettled deliveries, releases connections. */
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import { listen } from "../../ingress/http/listen.js";
 import { Metrics } from "../../observability/metrics.js";
 import { commandContext, onShutdownSignal } from "../context.js";
 import { openBackend, openDedup } from "../runtime.js";
+import { listenerOptions } from "../serve/listener-options.js";
 
 export interface DashboardFlags {
   port?: string;
@@ -26,12 +27,13 @@ export async function dashboard(flags: DashboardFlags): Promise<void> {
   const backend = await openBackend(config, logger);
   // The dedup store a gateway on this configuration would use, for its health.
   const dedup = await openDedup(config, backend, { ingress: true, worker: false });
+  const metrics = new Metrics();
   let dash: ReturnType<typeof dashboardFromConfig>;
   try {
     dash = dashboardFromConfig({
       config,
       backend,
-      metrics: new Metrics(),
+      metrics,
       logger,
       dedup: dedup.store,
       groups: flags.group?.length ? flags.group : groupsFromConfig(config),
@@ -58,6 +60,7 @@ export async function dashboard(flags: DashboardFlags): Promise<void> {
     },
     port,
     config.host,
+    listenerOptions(config, "ops", metrics, logger),
   );
   logger.info(
     { url: `${server.url}/dashboard/`, backend: backend.name, topic: config.topic },

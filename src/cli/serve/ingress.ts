@@ -1,5 +1,5 @@
 import type { WebClient } from "@slack/web-api";
-import { type Config, signingSecretsOrDev } from "../../config/config.js";
+import { type Config, ConfigError, signingSecretsOrDev } from "../../config/config.js";
 import { envInt } from "../../config/env-int.js";
 import { DEFAULT_RESPOND_TIMEOUT_MS, ResponderRunner } from "../../handlers/responder-runner.js";
 import type { Router } from "../../handlers/router.js";
@@ -9,8 +9,17 @@ import type { FlowObserver } from "../../observability/flow.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
 
-/** SLACK_SIGNING_SECRET, or with --dev the development secret (said loudly). */
+/**
+ * SLACK_SIGNING_SECRET, or with --dev the development secret (said loudly). Without --dev an existing
+ * development secret is never used: a forgotten variable must not make forgeable requests acceptable
+ * to anyone who can read the data dir (`slackline send` still signs with it).
+ */
 export function signingSecrets(config: Config, dev: boolean, logger: Logger): string[] {
+  if (config.signingSecrets.length === 0 && !dev) {
+    throw new ConfigError(
+      "SLACK_SIGNING_SECRET is not set; set it to your Slack app's signing secret (Basic Information page), or run with --dev for a local development secret",
+    );
+  }
   const { secrets, dev: usingDev, created } = signingSecretsOrDev(config, { dev });
   if (usingDev) {
     logger.warn(

@@ -1,9 +1,10 @@
 import type { Config } from "../../config/config.js";
 import { envInt } from "../../config/env-int.js";
+import { securePrivateFiles } from "../../config/private-files.js";
 import type { Router } from "../../handlers/router.js";
 import { createHttpIngress } from "../../ingress/http/handler.js";
 import { listen, type RunningServer } from "../../ingress/http/listen.js";
-import { backendReadiness, type ExtraRoute, opsRoutes } from "../../ingress/http/ops.js";
+import type { ExtraRoute } from "../../ingress/http/ops.js";
 import type { Logger } from "../../observability/logger.js";
 import { Metrics } from "../../observability/metrics.js";
 import type { QueueBackend } from "../../queue/types.js";
@@ -12,6 +13,8 @@ import type { SocketModeIngress } from "../../socket/ingress.js";
 import { WORKER_DEFAULTS } from "../../worker/worker.js";
 import { openBackend, openDedup } from "../runtime.js";
 import { buildIngressCore, signingSecrets } from "./ingress.js";
+import { listenerOptions } from "./listener-options.js";
+import { opsAddress, readinessOf, startOps } from "./ops.js";
 import { openSocketMode, socketModeIngress, socketModeSettings } from "./socket.js";
 import { buildWorker } from "./worker.js";
 
@@ -51,14 +54,24 @@ export async function runServe(
   const socket = withIngress ? socketModeSettings(config, flags) : null;
   const secrets =
     withIngress && socket?.http !== false ? signingSecrets(config, Boolean(flags.dev), logger) : [];
+  securePrivateFiles(config, logger);
   const backend = await openBackend(config, logger);
-  const dedup = await openDedup(config, backend, { ingress: withIngress, worker: withWorker });
+  const dedup = await openDedup(config, backend, { ingress: withIngress, worker: withWorker }, logger);
   const metrics = new Metrics();
   const client = createWebClient(config);
   const { mountDashboard } = await import("../../dashboard/mount.js");
   const dashboard =
     withIngress && flags.dashboard !== false
-      ? mountDashboard({ config, backend, metrics, logger, dedup: dedup.store, group: flags.group, mode })
+      ? mountDashboard({
+          // Served where the ops endpoints are: its token rule checks that listener's host.
+          config: { ...config, host: opsAddress(config.env)?.host ?? config.host },
+          backend,
+          metrics,
+          logger,
+          dedup: dedup.store,
+          group: flags.group,
+          mode,
+        })
       : null;
   const flow = dashboard ? { observer: dashboard.recent } : {};
 
@@ -72,7 +85,18 @@ export async function runServe(
         )
       : null;
   let mcp: { handle: ExtraRoute; close(): Promise<void> } | null = null;
-  if (flags.mcp && withIngress) mcp = await mountMcp(config, backend, logger);
+  // With OPS_PORT, /mcp and the dashboard are served there (loopback by default), not on the port
+  // exposed to Slack.
+  if (flags.mcp && withIngress)
+    mcp = await mountMcp(config, backend, logger, opsAddress(config.env)?.host ?? config.host);
+  const readiness = readinessOf(backend, dedup.store);
+  const ops = await startOps(config, {
+    metrics,
+    logger,
+    readiness: readinessOf(backend, dedup.store),
+    routes: [...(mcp ? [mcp.handle] : []), ...(dashboard ? [dashboard.handle] : [])],
+    slackListener: withIngress,
+  });
 
   let server: RunningServer | null = null;
   let socketMode: SocketModeIngress | null = null;
@@ -87,18 +111,27 @@ export async function runServe(
       ...flow,
     });
     socketMode = socket && socketModeIngress(config, socket, { core, metrics, logger });
-    const readiness = [backendReadiness(backend), ...(socketMode ? [socketMode.readiness] : [])];
-    const ops = opsRoutes({ metrics, readiness });
-    const routes = [ops, ...(mcp ? [mcp.handle] : []), ...(dashboard ? [dashboard.handle] : [])];
-    const handler = createHttpIngress({ core: secrets.length > 0 ? core : null, metrics, routes });
-    server = await listen(handler, config.port, config.host);
+    // Not ready until a socket is open: the ops routes read this list at each /readyz.
+    if (socketMode) readiness.push(socketMode.readiness);
+    const handler = createHttpIngress({
+      core: secrets.length > 0 ? core : null,
+      metrics,
+      routes: ops.slackRoutes,
+    });
+    server = await listen(
+      handler,
+      config.port,
+      config.host,
+      listenerOptions(config, "slack", metrics, logger),
+    );
+    const opsUrl = (ops.server ?? server).url;
     logger.info(
       {
         url: secrets.length > 0 ? `${server.url}/slack/events` : undefined,
-        ops: server.url,
+        ops: opsUrl,
         socket_mode: socket ? { connections: socket.connections } : undefined,
-        mcp: mcp ? `${server.url}/mcp` : undefined,
-        dashboard: dashboard ? `${server.url}/dashboard/` : undefined,
+        mcp: mcp ? `${opsUrl}/mcp` : undefined,
+        dashboard: dashboard ? `${opsUrl}/dashboard/` : undefined,
         responders: router?.responders.routes(),
       },
       "ingress listening",
@@ -118,6 +151,7 @@ export async function runServe(
       await socketMode?.stop();
       await dashboard?.close(); // its event streams would hold server.close() open
       await server?.close();
+      await ops.close();
       await worker?.stop(flags.drainMs ?? envInt(config.env.DRAIN_MS, WORKER_DEFAULTS.drainMs, "DRAIN_MS"));
       await mcp?.close();
       await dedup.store?.close();
@@ -126,9 +160,9 @@ export async function runServe(
   };
 }
 
-async function mountMcp(config: Config, backend: QueueBackend, logger: Logger) {
+async function mountMcp(config: Config, backend: QueueBackend, logger: Logger, host: string) {
   const { createMcpHttpHandler } = await import("../../mcp/http.js");
-  const handler = createMcpHttpHandler({ env: config.env, backend, logger, host: config.host });
+  const handler = createMcpHttpHandler({ env: config.env, backend, logger, host });
   const handle: ExtraRoute = async (req, res, path) => {
     if (path !== "/mcp") return false;
     await handler.handle(req, res);

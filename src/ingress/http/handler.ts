@@ -6,8 +6,8 @@ import { bodyFormat } from "../parse.js";
 import { type IngressResult, rejected, UNSUPPORTED_CONTENT_TYPE } from "../results.js";
 import { AckBatch } from "./ack-batch.js";
 import { DEFAULT_MAX_BODY_BYTES, readBody } from "./body.js";
-import type { ExtraRoute } from "./ops.js";
-import { writeResult, writeText } from "./reply.js";
+import { writeResult } from "./reply.js";
+import { type ExtraRoute, pathOf, routeChain } from "./routes.js";
 
 export const EVENTS_PATH = "/slack/events";
 
@@ -60,25 +60,11 @@ export function createHttpIngress(
     });
   };
 
-  const others = (req: IncomingMessage, res: ServerResponse, path: string, from: number): void => {
-    for (let i = from; i < routes.length; i++) {
-      const served = routes[i]!(req, res, path);
-      if (served === true) return;
-      if (served === false) continue;
-      served.then(
-        (done) => (done ? undefined : others(req, res, path, i + 1)),
-        () => writeText(res, 500, "internal error\n"),
-      );
-      return;
-    }
-    turnAway(res, NOT_FOUND);
-  };
+  const others = routeChain(routes, (_req, res) => turnAway(res, NOT_FOUND));
 
   return (req, res) => {
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const path = q === -1 ? url : url.slice(0, q);
+    const path = pathOf(req.url);
     if (path === EVENTS_PATH && core) return events(core, req, res);
-    others(req, res, path, 0);
+    others(req, res, path);
   };
 }

@@ -1,7 +1,12 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { DedupStore } from "../../dedup/types.js";
+import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
+import { ThrottledLog } from "../../observability/throttled-log.js";
 import type { QueueBackend } from "../../queue/types.js";
 import { writeText } from "./reply.js";
+import type { ExtraRoute } from "./routes.js";
+
+export type { ExtraRoute } from "./routes.js";
 
 /** Something the process depends on: ready only while it answers. */
 export interface ReadinessCheck {
@@ -17,33 +22,61 @@ export const backendReadiness = (backend: QueueBackend): ReadinessCheck => ({
   check: () => backend.ping(),
 });
 
-/** A route a listener serves beside its own: resolves true when it answered. */
-export type ExtraRoute = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-) => boolean | Promise<boolean>;
+/** The dedup store answers (its ping; a store without one counts as answering). */
+export const dedupReadiness = (store: DedupStore): ReadinessCheck => ({
+  name: `dedup store ${store.name}`,
+  check: () => store.ping?.() ?? Promise.resolve(),
+});
 
 export interface OpsOptions {
   metrics: Metrics;
   readiness: readonly ReadinessCheck[];
+  /**
+   * Say why a dependency does not answer (its error, which may name a host and port): for the ops
+   * listener, on loopback by default. On the Slack-facing port only its kind is said.
+   */
+  detail?: boolean;
+  /** Where "not ready" and why is logged (once a minute at most). */
+  logger?: Logger;
 }
 
-/** Why the process is not ready (the first dependency that does not answer), or null. */
-async function unready(readiness: readonly ReadinessCheck[]): Promise<string | null> {
-  const results = await Promise.allSettled(readiness.map((dependency) => dependency.check()));
+/** A check that has not answered within this is a dependency that does not answer. */
+export const READINESS_TIMEOUT_MS = 2000;
+
+function withinTimeout(check: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    Promise.resolve().then(check),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)),
+        READINESS_TIMEOUT_MS,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** The first dependency that does not answer, with why, or null when all answer. */
+async function unready(
+  readiness: readonly ReadinessCheck[],
+): Promise<{ name: string; reason: string; err: unknown } | null> {
+  const results = await Promise.allSettled(readiness.map((dependency) => withinTimeout(dependency.check)));
   const i = results.findIndex((r) => r.status === "rejected");
   if (i === -1) return null;
-  const reason = (results[i] as PromiseRejectedResult).reason;
-  return `${readiness[i]!.name} unreachable: ${reason instanceof Error ? reason.message : String(reason)}\n`;
+  const err = (results[i] as PromiseRejectedResult).reason;
+  return { name: readiness[i]!.name, reason: err instanceof Error ? err.message : String(err), err };
 }
 
 /**
- * `/healthz` (the process is alive: touches nothing), `/readyz` (every dependency answers; 503 with
- * the first that does not), `/metrics` (Prometheus). Returns false for any other request.
+ * `/healthz` (the process is alive: touches nothing, no queue, no SQLite), `/readyz` (every
+ * dependency answers within 2 s; 503 with the first that does not), `/metrics` (Prometheus).
+ * Returns false for any other request.
  */
 export function opsRoutes(options: OpsOptions): ExtraRoute {
-  const { metrics, readiness } = options;
+  const { metrics, readiness, detail = false, logger } = options;
+  const notReady = new ThrottledLog<{ name: string; err: unknown }>(60_000, ({ name, err }, heldBack) =>
+    logger?.warn({ dependency: name, err, since_last_warning: heldBack }, `not ready: ${name} unreachable`),
+  );
   return (req, res, path) => {
     if (req.method !== "GET") return false;
     if (path === "/healthz") {
@@ -51,9 +84,15 @@ export function opsRoutes(options: OpsOptions): ExtraRoute {
       return true;
     }
     if (path === "/readyz") {
-      void unready(readiness).then((why) =>
-        why ? writeText(res, 503, why) : writeText(res, 200, "ready\n"),
-      );
+      void unready(readiness).then((why) => {
+        if (!why) return writeText(res, 200, "ready\n");
+        notReady.hit(why);
+        writeText(
+          res,
+          503,
+          detail ? `${why.name} unreachable: ${why.reason}\n` : `${why.name} unreachable\n`,
+        );
+      });
       return true;
     }
     if (path === "/metrics") {

@@ -28,6 +28,7 @@ import { type ConsumerContext, RedisConsumer } from "./redis/consumer.js";
 import { ConsumerNames } from "./redis/consumer-name.js";
 import { type StreamEntry, toDeadLetter } from "./redis/entries.js";
 import { isRedisReply } from "./redis/errors.js";
+import { volatileRedisWarning } from "./redis/persistence.js";
 import { PublishBatcher } from "./redis/publish-batch.js";
 import { type QueueScripts, queueScripts } from "./redis/scripts.js";
 
@@ -107,7 +108,11 @@ export class RedisQueue implements QueueBackend {
    * marks are one command per turn each, like its acks, so they need no connection of their own.
    */
   markerStore(): DedupStore {
-    return new RedisDedupStore({ client: this.client, keyPrefix: this.config.keyPrefix });
+    return new RedisDedupStore({
+      client: this.client,
+      url: this.config.url,
+      keyPrefix: this.config.keyPrefix,
+    });
   }
 
   /** Connects before resolving (the first ping must not race the handshake); Redis down is reported by ping(). */
@@ -272,6 +277,15 @@ export class RedisQueue implements QueueBackend {
       const why = connectionProblem(this.client) ?? (err as Error).message;
       throw new Error(`redis at ${redactUrl(this.config.url)}: ${why}`, { cause: err });
     }
+  }
+
+  async persistenceWarning(): Promise<string | null> {
+    return volatileRedisWarning(
+      this.client,
+      this.config.url,
+      "every queued event not yet handled, the dead letters, the delayed retries, the dedup keys (Slack's retries are queued again) and the processed-markers (redelivered events run their handlers again)",
+      () => this.logger.debug("redis: CONFIG GET is not available; persistence not checked"),
+    );
   }
 
   async stats(topic: string, group: string): Promise<QueueStats> {

@@ -32,6 +32,11 @@ export function dedupStoreContract(options: DedupContractOptions): void {
       expect(await s.claim(k, 10)).toBe("duplicate");
     });
 
+    it("ping(), where the store has one, resolves while the store answers", async () => {
+      const s = await open();
+      if (s.ping) await expect(s.ping()).resolves.toBeUndefined();
+    });
+
     it("concurrent claims of one key: exactly one wins", async () => {
       const s = await open();
       const k = key();
