@@ -117,8 +117,8 @@ describe("slackline start --socket-mode (a real child process)", () => {
     expect(first.output()).toContain("shutting down");
   }, 60_000);
 
-  it("/readyz reports the socket: 503 while no connection is open", async () => {
-    const child = start();
+  it("/readyz reports the socket: 503 while no connection is open (with the reason on the ops port)", async () => {
+    const child = start({ OPS_PORT: "0" });
     await connected(child);
     const ops = await opsUrl(child);
     const registered = slack.workspace.appTokens.get(stand.appToken)!;

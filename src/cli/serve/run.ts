@@ -93,7 +93,7 @@ export async function runServe(
   const ops = await startOps(config, {
     metrics,
     logger,
-    readiness: readinessOf(backend, dedup.store),
+    readiness,
     routes: [...(mcp ? [mcp.handle] : []), ...(dashboard ? [dashboard.handle] : [])],
     slackListener: withIngress,
   });
