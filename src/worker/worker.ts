@@ -14,6 +14,7 @@ import type { RouteLock } from "./locks.js";
 import { MarkerWriter } from "./markers.js";
 import { DeliveryProcessor } from "./processor.js";
 import { Settler } from "./settle.js";
+import { UnroutedEvents } from "./unrouted.js";
 
 export interface WorkerOptions {
   backend: QueueBackend;
@@ -36,6 +37,8 @@ export interface WorkerOptions {
   processedTtlSeconds?: number;
   locks?: Readonly<Record<string, RouteLock>>;
   observer?: FlowObserver;
+  /** Level of the one line logged per event type that no route matched (default debug; `--dev`: info). */
+  unroutedLogLevel?: "info" | "debug";
 }
 
 export const WORKER_DEFAULTS = {
@@ -103,6 +106,7 @@ export class Worker {
         leases: this.leases,
         locks: o.locks,
         logger: o.logger,
+        unrouted: new UnroutedEvents(o.metrics, o.logger, o.unroutedLogLevel ?? "debug"),
       },
       this.flight,
     );

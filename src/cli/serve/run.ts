@@ -9,6 +9,7 @@ import { Metrics } from "../../observability/metrics.js";
 import type { QueueBackend } from "../../queue/types.js";
 import { createWebClient } from "../../slack/client.js";
 import { WORKER_DEFAULTS } from "../../worker/worker.js";
+import { listening } from "../errors.js";
 import { openBackend, openDedup } from "../runtime.js";
 import { buildIngressCore, signingSecrets } from "./ingress.js";
 import { buildWorker } from "./worker.js";
@@ -83,7 +84,7 @@ export async function runServe(
     const ops = opsRoutes({ metrics, readiness: [backendReadiness(backend)] });
     const routes = [ops, ...(mcp ? [mcp.handle] : []), ...(dashboard ? [dashboard.handle] : [])];
     const handler = createHttpIngress({ core, metrics, routes });
-    server = await listen(handler, config.port, config.host);
+    server = await listening(listen(handler, config.port, config.host), "--port or PORT");
     logger.info(
       {
         url: `${server.url}/slack/events`,
