@@ -15,13 +15,20 @@ export interface WaitOptions {
 
 const FINAL = new Set<SettledView["result"]>(["acked", "skipped_processed", "dead_lettered"]);
 
+/** Route names as a list, a route with several handlers once: "app_mention x2, message.im". */
+function routeList(routes: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const r of routes) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts].map(([r, n]) => (n > 1 ? `${r} x${n}` : r)).join(", ");
+}
+
 /** A worker settlement as a line, with what to do about it when something is wrong. */
 export function describeSettlement(s: SettledView, type: string): string {
   const where = `group ${s.group}, attempt ${s.attempt}`;
   switch (s.result) {
     case "acked":
       return s.routes.length > 0
-        ? `handled by ${s.routes.join(", ")} (${where})`
+        ? `handled by ${routeList(s.routes)} (${where})`
         : `no route matched ${type}: nothing ran (${where}); add router.on("${type}", ...) or router.onUnknown(...)`;
     case "skipped_processed":
       return `already handled before: nothing ran again (${where})`;
