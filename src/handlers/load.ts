@@ -47,7 +47,7 @@ const looksLikeBoltApp = (value: unknown): value is object =>
   typeof (value as { event?: unknown }).event === "function" &&
   typeof (value as { command?: unknown }).command === "function";
 
-async function boltAppRouter(app: object, source: string): Promise<Router> {
+async function boltAppRouter(app: object, what: string): Promise<Router> {
   const [{ SlacklineReceiver }, { boltRouter }] = await Promise.all([
     import("../bolt/receiver.js"),
     import("../bolt/router.js"),
@@ -55,7 +55,7 @@ async function boltAppRouter(app: object, source: string): Promise<Router> {
   const receiver = SlacklineReceiver.of(app);
   if (!receiver)
     throw new ConfigError(
-      `${source} exports a Bolt App that was not built with Slackline's receiver; construct it with new App({ ..., receiver: new SlacklineReceiver() }) from "slackline/bolt"`,
+      `${what}: a Bolt App that was not built with Slackline's receiver; construct it with new App({ ..., receiver: new SlacklineReceiver() }) from "slackline/bolt"`,
     );
   return boltRouter(receiver);
 }
@@ -79,21 +79,20 @@ export async function loadHandlers(modulePath: string, router: Router = new Rout
   } catch (err) {
     throw handlerLoadError(modulePath, file, typescript, err);
   }
-  return routerOf(defaultExport(module), `handler module ${modulePath}`, router);
+  return routerFrom(defaultExport(module), `the default export of handler module ${modulePath}`, router);
 }
 
 /**
- * The router of what a handler module exports: a Router, a Bolt App built with Slackline's
- * receiver, a handler class or instance (onAppMention-style methods), or a function that receives a
- * router. `source` names it in errors.
+ * A router from what a handler module exports: a Router, a Bolt App (built with SlacklineReceiver),
+ * a handler class or instance (onAppMention-style methods), or a function that receives a router.
  */
-export async function routerOf(
+export async function routerFrom(
   exported: unknown,
-  source: string,
+  what: string,
   router: Router = new Router(),
 ): Promise<Router> {
   if (Router.isRouter(exported)) return exported;
-  if (looksLikeBoltApp(exported)) return boltAppRouter(exported, source);
+  if (looksLikeBoltApp(exported)) return boltAppRouter(exported, what);
   if (isClass(exported)) return router.use(exported);
   if (typeof exported === "function") {
     await (exported as (r: Router) => unknown)(router);
@@ -101,6 +100,6 @@ export async function routerOf(
   }
   if (typeof exported === "object" && exported !== null) return router.use(exported);
   throw new ConfigError(
-    `${source} has no usable default export; export a Router, a handler class or instance, or a function (router) => void`,
+    `${what}: not a Router, a handler class or instance, or a function (router) => void; export one of them`,
   );
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { BodyTooLargeError, readBodyAsync } from "../ingress/http/body.js";
 import { BearerCheck, isLoopbackHost, requestFromLoopbackName } from "./http-auth.js";
 import { type Session, SessionStore } from "./http-sessions.js";
 import { createMcpRuntime, type McpRuntimeOptions } from "./runtime.js";
@@ -57,15 +58,15 @@ function reply(
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new HttpError(413, "request body too large");
-    chunks.push(chunk);
+  let body: Buffer;
+  try {
+    body = await readBodyAsync(req, MAX_BODY);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new HttpError(413, "request body too large");
+    throw err;
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return JSON.parse(body.toString("utf8"));
   } catch {
     throw new HttpError(400, "Parse error: the body is not JSON");
   }

@@ -5,7 +5,7 @@ import { readConfig } from "../config/config.js";
 import type { Env } from "../config/env.js";
 import type { RecentDetail } from "../dashboard/api-types.js";
 import { RecentEvents } from "../dashboard/recent-events.js";
-import { routerOf } from "../handlers/load.js";
+import { routerFrom } from "../handlers/load.js";
 import { createHttpIngress, EVENTS_PATH } from "../ingress/http/handler.js";
 import { listen } from "../ingress/http/listen.js";
 import { EVENT_ID_HEADER, EXPLAIN_HEADER, OUTCOME_HEADER } from "../ingress/results.js";
@@ -81,7 +81,7 @@ export class TestApp {
       : {};
     const config = readConfig({ ...TEST_ENV, ...slackEnv, ...options.env });
     const logger = options.logger ?? silentLogger;
-    const router = await routerOf(options.handlers, "TestApp's handlers");
+    const router = await routerFrom(options.handlers, "TestApp's handlers");
     const backend = await openBackend(config, logger);
     const dedup = await openDedup(config, backend, { ingress: true, worker: true });
     const metrics = new Metrics();

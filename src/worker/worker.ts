@@ -8,13 +8,11 @@ import type { QueueBackend } from "../queue/types.js";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
 import { batchesOf, ConsumeLoop } from "./consume-loop.js";
 import { Flight } from "./flight.js";
-import { HandlerInvoker } from "./invoke.js";
-import { LeaseKeeper } from "./leases.js";
+import type { HandlerInvoker } from "./invoke.js";
+import type { LeaseKeeper } from "./leases.js";
 import type { RouteLock } from "./locks.js";
-import { MarkerWriter } from "./markers.js";
-import { DeliveryProcessor } from "./processor.js";
-import { Settler } from "./settle.js";
-import { UnroutedEvents } from "./unrouted.js";
+import { processingParts } from "./parts.js";
+import type { DeliveryProcessor } from "./processor.js";
 
 export interface WorkerOptions {
   backend: QueueBackend;
@@ -74,42 +72,10 @@ export class Worker {
     const o = { ...WORKER_DEFAULTS, backoff: DEFAULT_BACKOFF, ...options };
     this.options = o;
     this.flight = new Flight(o.concurrency);
-    this.leases = new LeaseKeeper(o.leaseMs);
-    this.invoker = new HandlerInvoker({
-      handlerTimeoutMs: o.handlerTimeoutMs,
-      client: o.client,
-      logger: o.logger,
-      metrics: o.metrics,
-    });
-    const markerWriter = new MarkerWriter(o.markers, o.processedTtlSeconds, (keys, err) => {
-      o.logger.warn(
-        { markers: keys, err },
-        "processed-markers not written: a redelivery of these events would run their handlers again",
-      );
-    });
-    const settler = new Settler({
-      group: o.group,
-      maxAttempts: o.maxAttempts,
-      backoff: o.backoff,
-      metrics: o.metrics,
-      logger: o.logger,
-      observer: o.observer,
-    });
-    this.processor = new DeliveryProcessor(
-      {
-        group: o.group,
-        router: o.router,
-        markers: o.markers,
-        markerWriter,
-        invoker: this.invoker,
-        settler,
-        leases: this.leases,
-        locks: o.locks,
-        logger: o.logger,
-        unrouted: new UnroutedEvents(o.metrics, o.logger, o.unroutedLogLevel ?? "debug"),
-      },
-      this.flight,
-    );
+    const parts = processingParts(o, this.flight);
+    this.invoker = parts.invoker;
+    this.leases = parts.leases;
+    this.processor = parts.processor;
   }
 
   /** Starts consuming; resolves once the worker has stopped. */

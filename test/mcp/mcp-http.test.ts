@@ -564,6 +564,18 @@ describe("http transport", () => {
     expect(evilOrigin.status).toBe(403);
   });
 
+  it("answers 413 to a body over 4 MiB and 400 to one that is not JSON (the shared body reader)", async () => {
+    const url = handles[0]!.url!;
+    const huge = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      pad: "x".repeat(4 * 1024 * 1024),
+    });
+    expect((await raw(url, { headers: jsonHeaders, body: huge })).status).toBe(413);
+    expect((await raw(url, { headers: jsonHeaders, body: "{not json" })).status).toBe(400);
+  });
+
   it("answers 400 without a session, 404 for an unknown one or another path, 405 to PUT", async () => {
     const url = handles[0]!.url!;
     expect((await raw(url, { method: "GET", headers: { accept: "text/event-stream" } })).status).toBe(400);

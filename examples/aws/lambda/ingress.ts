@@ -2,7 +2,6 @@
 // lambdaIngress() verifies the signature over the raw bytes, drops Slack's retries (DynamoDB),
 // publishes to SNS and answers 200 only once the publish is durable. Its configuration comes from
 // the environment the stack sets (lib/stack.ts).
-// @ts-expect-error slackline/aws (lambdaIngress, sqsWorker) is not exported yet; remove this line once it is.
 import { lambdaIngress } from "slackline/aws";
 
 export const handler = lambdaIngress();

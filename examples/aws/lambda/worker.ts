@@ -1,7 +1,6 @@
 // The worker Lambda of one consumer group: SQS hands it batches from the group's queue, sqsWorker()
 // runs each record through Slackline's worker (processed-markers in DynamoDB, retries, dead letters)
 // and returns batchItemFailures, so SQS redelivers only the records that failed.
-// @ts-expect-error slackline/aws (lambdaIngress, sqsWorker) is not exported yet; remove this line once it is.
 import { sqsWorker } from "slackline/aws";
 import handlers from "./handlers.js";
 

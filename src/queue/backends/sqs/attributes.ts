@@ -81,3 +81,26 @@ export function carriedAttributes(
   }
   return kept;
 }
+
+/** The dead letter of a received message, as the group's DLQ stores it: its body, and why, when, how often. */
+export function deadLetterOf(
+  d: {
+    raw: { Body?: string; MessageAttributes?: Record<string, MessageAttributeValue> };
+    id: string;
+    attempt: number;
+  },
+  group: string,
+  reason: string,
+): { body: string; attributes: Record<string, MessageAttributeValue> } {
+  return {
+    body: d.raw.Body ?? "",
+    attributes: {
+      ...carriedAttributes(d.raw.MessageAttributes, 5),
+      [A_GROUP]: stringAttribute(group),
+      [A_REASON]: stringAttribute(sqsSafeText(reason || "unknown")),
+      [A_ATTEMPTS]: numberAttribute(d.attempt),
+      [A_DEAD_AT]: numberAttribute(Date.now()),
+      [A_SOURCE_ID]: stringAttribute(d.id),
+    },
+  };
+}

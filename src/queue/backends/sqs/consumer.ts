@@ -1,16 +1,6 @@
 import { type Message, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { Wakeup } from "../../wakeup.js";
-import {
-  A_ATTEMPTS,
-  A_DEAD_AT,
-  A_GROUP,
-  A_REASON,
-  A_SOURCE_ID,
-  carriedAttributes,
-  numberAttribute,
-  sqsSafeText,
-  stringAttribute,
-} from "./attributes.js";
+import { deadLetterOf } from "./attributes.js";
 import { type DeliveryOwner, SqsDelivery } from "./delivery.js";
 import { clampVisibility, isStaleReceipt, parseBody, receiveCount, sentAt, toSeconds } from "./message.js";
 import type { QueueOps } from "./queue-ops.js";
@@ -145,17 +135,7 @@ export class GroupConsumer implements DeliveryOwner {
 
   async deadLetterMessage(d: SqsDelivery, reason: string): Promise<void> {
     try {
-      await this.o.dlqOps.send({
-        body: d.raw.Body ?? "",
-        attributes: {
-          ...carriedAttributes(d.raw.MessageAttributes, 5),
-          [A_GROUP]: stringAttribute(this.o.queues.group),
-          [A_REASON]: stringAttribute(sqsSafeText(reason || "unknown")),
-          [A_ATTEMPTS]: numberAttribute(d.attempt),
-          [A_DEAD_AT]: numberAttribute(Date.now()),
-          [A_SOURCE_ID]: stringAttribute(d.id),
-        },
-      });
+      await this.o.dlqOps.send(deadLetterOf(d, this.o.queues.group, reason));
     } catch (err) {
       // Not in the DLQ: back to the group rather than lost.
       await this.changeVisibility(d, 0).catch(() => {});
