@@ -2,8 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { init } from "../../src/cli/commands/init.js";
+import { handlersTest } from "../../src/cli/init/templates.js";
 import { builtInInfo } from "../../src/queue/registry.js";
-import { tempDir } from "../helpers/cli.js";
+import { ROOT, tempDir } from "../helpers/cli.js";
 
 /** Runs init in `dir`, returning what it printed. */
 async function initIn(dir: string, flags: { backend?: string; force?: boolean } = {}): Promise<string> {
@@ -129,5 +130,11 @@ describe("slackline init", () => {
     writeFileSync(join(dir, "package.json"), "{ nope");
     await expect(init({ dir })).rejects.toThrow(/package.json is not valid JSON/);
     expect(existsSync(join(dir, "handlers.ts"))).toBe(false);
+  });
+
+  it("docs/testing.md shows the test init writes, as it writes it", () => {
+    expect(readFileSync(join(ROOT, "docs/testing.md"), "utf8")).toContain(
+      `\`\`\`ts\n${handlersTest("node")}\`\`\``,
+    );
   });
 });
