@@ -241,9 +241,9 @@ describe("slackline start, end to end (child process, SQLite, real HTTP)", () =>
     const lines = sent.stdout.trim().split("\n");
     expect(lines[0]).toBe(`200 OK (queued as ${id})`);
     expect(lines.slice(1)).toEqual([
-      "  failed (group default, attempt 1): app_mention: this handler always fails; will retry",
-      "  failed (group default, attempt 2): app_mention: this handler always fails; will retry",
-      "  dead-lettered (group default, attempt 3): app_mention: this handler always fails; see slackline dlq list",
+      "  failed (group default, attempt 1): app_mention: Error: this handler always fails; will retry",
+      "  failed (group default, attempt 2): app_mention: Error: this handler always fails; will retry",
+      "  dead-lettered (group default, attempt 3): app_mention: Error: this handler always fails; see slackline dlq list",
     ]);
   });
 

@@ -90,7 +90,7 @@ export async function waitForOutcome(options: WaitOptions): Promise<number> {
         return groups.some((g) => g.result === "dead_lettered") ? 1 : 0;
       if (Date.now() > deadline) {
         options.print(
-          `${prefix}no final outcome within ${Math.round(options.timeoutMs / 1000)} s${groups.length === 0 ? " (no worker in that process settled it: is one running there?)" : ""}`,
+          `${prefix}no final outcome within ${Math.round(options.timeoutMs / 1000)} s${groups.length === 0 ? " (no worker of that process settled it: --wait sees the workers of the process that received the event, as in slackline start, not a separate slackline worker)" : ""}`,
         );
         return 1;
       }
