@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
@@ -85,6 +85,8 @@ describe("the packed tarball, installed into a project of its own", () => {
       app.kill("SIGTERM");
       await exited;
     }
+    // A scratch install is over 100 MB: not left behind in /tmp run after run.
+    rmSync(scratch, { recursive: true, force: true });
     console.log(
       `pack test: npm pack ${timings.pack} ms, npm install ${timings.install} ms (${FULL_INSTALL ? "with install scripts" : "--ignore-scripts, the addon copied"}), init ${timings.init} ms, start ${timings.start} ms, send --wait ${timings.send} ms, npm test ${timings.test} ms`,
     );
