@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ConfigError } from "../config/config.js";
 import { parseCount } from "./context.js";
+import { describeCliError } from "./errors.js";
 
 const count = (name: string) => (value: string) => {
   try {
@@ -48,9 +48,19 @@ function buildProgram(): Command {
     );
   serveCommand("worker", "worker only: consume the topic and run handlers")
     .requiredOption("--handlers <module>", "handler module (.js or .ts)")
+    .option("--dev", "readable logs; an event no route matched is logged at info")
     .option("--group <group>", "consumer group (default: default)")
     .option("--concurrency <n>", "deliveries handled at once (default 16)", count("--concurrency"))
     .option("--drain-ms <ms>", "graceful-shutdown deadline (default 30000)", count("--drain-ms"));
+
+  program
+    .command("init")
+    .description("scaffold a project here: handlers.ts, its test, .env.example, package.json scripts")
+    .addOption(new Option("--backend <name>", "queue backend the .env.example is for").default("sqlite"))
+    .option("--force", "overwrite files that exist")
+    .action(async (flags) => {
+      process.exitCode = await (await import("./commands/init.js")).init(flags);
+    });
 
   program
     .command("send")
@@ -62,8 +72,16 @@ function buildProgram(): Command {
     .option("--retry <n>", "send as Slack's retry number n (X-Slack-Retry-Num)", (v) =>
       Number.parseInt(v, 10),
     )
-    .option("--times <k>", "send it k times at once", count("--times"))
-    .option("--fresh", "give the payload a new event_id / trigger_id")
+    .option(
+      "--times <k>",
+      "send it k times at once, as Slack's retries (X-Slack-Retry-Num 1..k-1) would arrive: one is queued, the rest are duplicates",
+      count("--times"),
+    )
+    .option("--fresh", "give the payload a new event_id / trigger_id (else a second send is a duplicate)")
+    .option(
+      "--wait [seconds]",
+      "then wait (default 30 s) for what the worker did: handled by which routes, retrying, dead-lettered",
+    )
     .action(async (payload, flags) => {
       process.exitCode = await (await import("./commands/send.js")).send(payload, flags);
     });
@@ -108,8 +126,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    const message = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
-    process.stderr.write(`slackline: ${message}\n`);
+    process.stderr.write(`slackline: ${describeCliError(err)}\n`);
     process.exit(1);
   }
 }

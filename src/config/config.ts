@@ -6,6 +6,7 @@ import { DEFAULT_DEDUP_TTL_SECONDS } from "../dedup/types.js";
 import { ConfigError } from "./config-error.js";
 import type { Env } from "./env.js";
 import { envInt } from "./env-int.js";
+import { parsePort } from "./port.js";
 
 export { ConfigError };
 
@@ -49,7 +50,7 @@ export function readConfig(env: Env): Config {
     topic: env.SLACK_EVENTS_TOPIC?.trim() || DEFAULT_TOPIC,
     dataDir: resolve(env.SLACKLINE_DATA_DIR?.trim() || ".slackline"),
     dedupTtlSeconds: envInt(env.DEDUP_TTL_SECONDS, DEFAULT_DEDUP_TTL_SECONDS, "DEDUP_TTL_SECONDS"),
-    port: envInt(env.PORT, DEFAULT_PORT, "PORT"),
+    port: parsePort(env.PORT, DEFAULT_PORT, "PORT"),
     host: env.HOST?.trim() || DEFAULT_HOST,
     logLevel: env.LOG_LEVEL?.trim() || "info",
   };

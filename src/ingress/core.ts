@@ -12,6 +12,8 @@ import {
   ACCEPTED,
   challengeAnswer,
   DUPLICATE,
+  EXPLAIN_HEADER,
+  explained,
   type IngressResult,
   rejected,
   SIGNATURE_REJECTED,
@@ -131,17 +133,20 @@ export class IngressCore {
         return this.count(challengeAnswer(parsed.challenge));
       case "ssl_check":
         return this.count(SSL_CHECK_OK);
-      case "delivery":
+      case "delivery": {
         // A JSON body (or an interaction's JSON payload) is kept as it came; a command's form
         // fields become JSON in the envelope.
-        return this.accept(
-          envelopeOf(
-            parsed,
-            retryOf(headers),
-            request.receivedAt,
-            format === "json" ? text : (parsed.json ?? null),
-          ),
+        const envelope = envelopeOf(
+          parsed,
+          retryOf(headers),
+          request.receivedAt,
+          format === "json" ? text : (parsed.json ?? null),
         );
+        const result = this.accept(envelope);
+        // `slackline send` asks what happened (a header Slack never sends): only it pays for the answer.
+        if (headerValue(headers, EXPLAIN_HEADER) === undefined) return result;
+        return result.then((done) => explained(done, envelope.id));
+      }
     }
   }
 

@@ -114,3 +114,22 @@ export function withAnswer(outcome: IngressOutcome, id: string, answer: InlineAn
   if (answer.contentType !== null) headers["content-type"] = answer.contentType;
   return { status: 200, headers, body: answer.body, outcome, id };
 }
+
+/** A request header `slackline send` sets: the answer then says what became of the delivery. */
+export const EXPLAIN_HEADER = "x-slackline-explain";
+/** The outcome of an explained delivery: accepted, duplicate, answered or unavailable. */
+export const OUTCOME_HEADER = "x-slackline-outcome";
+/** The envelope id (the event_id, or the interaction's or command's id) of an explained delivery. */
+export const EVENT_ID_HEADER = "x-slackline-event-id";
+
+/**
+ * A delivery's result with its outcome and envelope id in headers, for a request that asked
+ * (EXPLAIN_HEADER). Slack never asks, so its requests keep the shared results and pay nothing.
+ */
+export function explained(result: IngressResult, id: string): IngressResult {
+  return {
+    ...result,
+    headers: { ...result.headers, [OUTCOME_HEADER]: result.outcome, [EVENT_ID_HEADER]: id },
+    id,
+  };
+}

@@ -85,6 +85,12 @@ export class Metrics {
     labelNames: ["group"] as const,
     registers: [this.registry],
   });
+  readonly unrouted = new Counter({
+    name: "slackline_unrouted_total",
+    help: "Deliveries no route matched (and no onUnknown caught): acked with nothing run, by event type",
+    labelNames: ["type"] as const,
+    registers: [this.registry],
+  });
   /** Each worker's count of deliveries taken and not yet settled, read when the gauge is read. */
   private readonly inFlightSources = new Map<string, Set<() => number>>();
   readonly inFlight = new Gauge({

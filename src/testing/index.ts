@@ -1,7 +1,9 @@
 /** `slackline/testing`: helpers for testing Slack apps built on Slackline. */
 
+export type { RecentDetail as HandledEvent, SettledView as Settlement } from "../dashboard/api-types.js";
 export { checkSlackSignature, signSlackRequest, verifySlackSignature } from "../ingress/signature.js";
 export { MemoryQueue } from "../queue/backends/memory.js";
+export { type SentRequest, TestApp, type TestAppOptions } from "./app.js";
 export { DeliveryCollector } from "./collector.js";
 export { sampleEnvelope, uniqueTopic } from "./envelopes.js";
 export type { FakeResponse } from "./fake-slack/response-urls.js";

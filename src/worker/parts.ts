@@ -11,6 +11,7 @@ import type { RouteLock } from "./locks.js";
 import { MarkerWriter } from "./markers.js";
 import { DeliveryProcessor, type ProcessorProgress } from "./processor.js";
 import { Settler } from "./settle.js";
+import { UnroutedEvents } from "./unrouted.js";
 
 /** What processing deliveries needs, whoever takes them from the queue (the Worker, an SQS Lambda). */
 export interface ProcessingOptions {
@@ -27,6 +28,8 @@ export interface ProcessingOptions {
   processedTtlSeconds: number;
   locks?: Readonly<Record<string, RouteLock>> | undefined;
   observer?: FlowObserver | undefined;
+  /** Level of the one line logged per event type that no route matched (default debug). */
+  unroutedLogLevel?: "info" | "debug" | undefined;
 }
 
 /** The processor of deliveries and the parts a caller controls: the invoker (abort) and the lease keeper. */
@@ -66,6 +69,7 @@ export function processingParts(
       leases,
       locks: o.locks,
       logger: o.logger,
+      unrouted: new UnroutedEvents(o.metrics, o.logger, o.unroutedLogLevel ?? "debug"),
     },
     progress,
   );

@@ -9,6 +9,7 @@ import { type RouteLock, runLocked } from "./locks.js";
 import { type MarkerWriter, markerKey } from "./markers.js";
 import type { SettleCallbacks, Settler } from "./settle.js";
 import type { Task } from "./task.js";
+import type { UnroutedEvents } from "./unrouted.js";
 
 export interface ProcessorParts {
   group: string;
@@ -22,6 +23,8 @@ export interface ProcessorParts {
   leases: LeaseKeeper;
   locks?: Readonly<Record<string, RouteLock>> | undefined;
   logger: Logger;
+  /** Told of each delivery no route matched. */
+  unrouted?: UnroutedEvents | undefined;
 }
 
 /** Told as deliveries move through: handlers done (a slot is free), then settled (out of the worker's hands). */
@@ -59,6 +62,7 @@ export class DeliveryProcessor {
     for (let i = 0; i < batch.length; i++) {
       const delivery = batch[i]!;
       const routes = router.match(delivery.message);
+      if (routes.length === 0) this.parts.unrouted?.hit(delivery.message);
       const task: Task = {
         delivery,
         routes,

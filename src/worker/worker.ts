@@ -35,6 +35,8 @@ export interface WorkerOptions {
   processedTtlSeconds?: number;
   locks?: Readonly<Record<string, RouteLock>>;
   observer?: FlowObserver;
+  /** Level of the one line logged per event type that no route matched (default debug; `--dev`: info). */
+  unroutedLogLevel?: "info" | "debug";
 }
 
 export const WORKER_DEFAULTS = {

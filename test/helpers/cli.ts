@@ -22,9 +22,13 @@ export interface Running {
 }
 
 /** Starts `slackline <args>` as a real child process. */
-export function spawnSlackline(args: string[], env: Record<string, string>): Running {
+export function spawnSlackline(
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Running {
   const proc = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: { ...process.env, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -66,10 +70,11 @@ export function runSlackline(
   args: string[],
   env: Record<string, string>,
   input?: string,
+  options: { cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
     const proc = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
+      cwd: options.cwd ?? ROOT,
       env: { ...process.env, ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -11,6 +11,7 @@ import type { QueueBackend } from "../../queue/types.js";
 import { createWebClient } from "../../slack/client.js";
 import type { SocketModeIngress } from "../../socket/ingress.js";
 import { WORKER_DEFAULTS } from "../../worker/worker.js";
+import { listening } from "../errors.js";
 import { openBackend, openDedup } from "../runtime.js";
 import { buildIngressCore, signingSecrets } from "./ingress.js";
 import { listenerOptions } from "./listener-options.js";
@@ -118,11 +119,9 @@ export async function runServe(
       metrics,
       routes: ops.slackRoutes,
     });
-    server = await listen(
-      handler,
-      config.port,
-      config.host,
-      listenerOptions(config, "slack", metrics, logger),
+    server = await listening(
+      listen(handler, config.port, config.host, listenerOptions(config, "slack", metrics, logger)),
+      "--port or PORT",
     );
     const opsUrl = (ops.server ?? server).url;
     logger.info(

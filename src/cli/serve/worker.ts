@@ -14,6 +14,8 @@ import { WORKER_DEFAULTS, Worker } from "../../worker/worker.js";
 export interface WorkerFlags {
   group?: string;
   concurrency?: number;
+  /** --dev: an event no route matched is logged at info (once per type). */
+  dev?: boolean;
 }
 
 export interface WorkerParts {
@@ -45,6 +47,7 @@ export function buildWorker(config: Config, flags: WorkerFlags, parts: WorkerPar
     // Routes with { claim: "slack" } lock through Slack itself (pins or reactions).
     ...(client ? { locks: { slack: slackRouteLockFromEnv(env, client, parts.logger) } } : {}),
     concurrency: flags.concurrency ?? WORKER_DEFAULTS.concurrency,
+    unroutedLogLevel: flags.dev ? "info" : "debug",
     handlerTimeoutMs: envInt(
       env.HANDLER_TIMEOUT_MS,
       WORKER_DEFAULTS.handlerTimeoutMs,
