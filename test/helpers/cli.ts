@@ -29,7 +29,8 @@ export function spawnSlackline(
 ): Running {
   const proc = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    // Tests read the JSON lines (a --dev child would otherwise log readable ones).
+    env: { ...process.env, LOG_LEVEL: "info", LOG_FORMAT: "json", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
