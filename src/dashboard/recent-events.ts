@@ -1,4 +1,4 @@
-import type { Envelope } from "../envelope/envelope.js";
+import { type Envelope, envelopeJson, hasPrebuiltJson } from "../envelope/envelope.js";
 import type { FlowObserver, SettleResult } from "../observability/flow.js";
 import type { RecentDetail, RecentSummary, SettledView } from "./api-types.js";
 import { typeOf } from "./describe.js";
@@ -20,6 +20,15 @@ interface Settlement {
 
 /** One slot of the ring; slots are reused, so steady-state recording allocates no entry objects. */
 interface Slot {
+  /** The envelope's id, or null for an empty slot. */
+  id: string | null;
+  /**
+   * An ingress envelope is kept as its JSON (which it carries already): one string rather than a
+   * parsed body's object graph, which the garbage collector would trace on every pass for as long as
+   * it is kept; parsed back when the page asks. Others (a worker's, parsed from the queue) are kept
+   * as they are: making their JSON would cost a stringify per delivery.
+   */
+  json: string | null;
   envelope: Envelope | null;
   seenAt: number;
   accepted: number;
@@ -43,6 +52,8 @@ export class RecentEvents implements FlowObserver {
   constructor(readonly capacity = DEFAULT_RECENT_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("capacity must be an integer >= 1");
     this.slots = Array.from({ length: capacity }, () => ({
+      id: null,
+      json: null,
       envelope: null,
       seenAt: 0,
       accepted: 0,
@@ -93,8 +104,11 @@ export class RecentEvents implements FlowObserver {
   private take(envelope: Envelope): Slot {
     const slot = this.slots[this.next]!;
     this.next = (this.next + 1) % this.capacity;
-    if (slot.envelope && this.byId.get(slot.envelope.id) === slot) this.byId.delete(slot.envelope.id);
-    slot.envelope = envelope;
+    if (slot.id !== null && this.byId.get(slot.id) === slot) this.byId.delete(slot.id);
+    slot.id = envelope.id;
+    const prebuilt = hasPrebuiltJson(envelope);
+    slot.json = prebuilt ? envelopeJson(envelope) : null;
+    slot.envelope = prebuilt ? null : envelope;
     slot.seenAt = Date.now();
     slot.accepted = 0;
     slot.duplicates = 0;
@@ -109,7 +123,7 @@ export class RecentEvents implements FlowObserver {
     const out: RecentSummary[] = [];
     for (let i = 1; i <= this.capacity && out.length < limit; i++) {
       const slot = this.slots[(this.next - i + this.capacity) % this.capacity]!;
-      if (slot.envelope) out.push(summary(slot));
+      if (slot.id !== null) out.push(summary(slot));
     }
     return out;
   }
@@ -117,10 +131,10 @@ export class RecentEvents implements FlowObserver {
   /** An envelope by its id (the event_id), redacted, with every settlement kept for it. */
   get(id: string): RecentDetail | null {
     const slot = this.byId.get(id);
-    if (!slot?.envelope) return null;
+    if (!slot || slot.id === null) return null;
     return {
       ...summary(slot),
-      envelope: redact(slot.envelope),
+      envelope: redact(envelopeOf(slot)),
       history: slot.settlements.map(settledView),
     };
   }
@@ -137,8 +151,10 @@ function settledView(s: Settlement): SettledView {
   };
 }
 
+const envelopeOf = (slot: Slot): Envelope => slot.envelope ?? (JSON.parse(slot.json!) as Envelope);
+
 function summary(slot: Slot): RecentSummary {
-  const envelope = slot.envelope!;
+  const envelope = envelopeOf(slot);
   const latest = new Map<string, Settlement>();
   for (const s of slot.settlements) latest.set(s.group, s);
   return {

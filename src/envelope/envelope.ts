@@ -75,6 +75,9 @@ export function envelopeAroundRawBody(
   return new ReceivedEnvelope(meta, body, rawBody);
 }
 
+/** True when the envelope carries its JSON already (made by ingress): envelopeJson() costs nothing. */
+export const hasPrebuiltJson = (envelope: Envelope): boolean => envelope instanceof ReceivedEnvelope;
+
 /** The envelope as JSON, as every backend stores it. */
 export function envelopeJson(envelope: Envelope): string {
   return envelope instanceof ReceivedEnvelope ? envelope.json : JSON.stringify(envelope);
