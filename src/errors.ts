@@ -16,6 +16,7 @@ export type SlacklineErrorCode =
   | "SLACKLINE_LOCK"
   | "SLACKLINE_LOCK_TARGET"
   | "SLACKLINE_HANDLER_MODULE"
+  | "SLACKLINE_BACKEND_NO_REPLY"
   | (string & {});
 
 export class SlacklineError extends Error {

@@ -67,7 +67,13 @@ export class AmqpLink {
   private async connect(): Promise<void> {
     const url = new URL(this.url);
     if (!url.searchParams.has("heartbeat")) url.searchParams.set("heartbeat", String(this.heartbeatSeconds));
-    const model = await amqp.connect(url.toString(), { clientProperties: { connection_name: this.name } });
+    const model = await amqp.connect(url.toString(), {
+      clientProperties: { connection_name: this.name },
+      // amqplib leaves Nagle's algorithm on: a small frame (a confirm's publish, an ack) then waits for
+      // the broker's delayed ACK, 40 ms on Linux. With it on, a gateway's p99 was 40 ms and a worker
+      // on one connection with its publisher managed 1,500 events/s.
+      noDelay: true,
+    });
     if (this.closing) {
       await model.close().catch(() => {});
       return;
