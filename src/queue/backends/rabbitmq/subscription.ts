@@ -248,10 +248,13 @@ export class Subscription implements RabbitDeliveryOwner {
     if (this.stopped) return;
     this.stopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
-    const ch = this.ch;
+    const { ch, tag } = this;
     this.ch = null;
+    this.tag = null;
     // What the caller acked goes out before the rest goes back.
     this.acks.flush();
+    // Cancelled first, or the broker would hand what we requeue straight back to us.
+    if (ch && tag) await within(ch.cancel(tag), 1000);
     for (const d of [...this.held]) this.handBack(d);
     this.buffer = [];
     this.wake.notify();
