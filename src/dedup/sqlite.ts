@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Env } from "../config/env.js";
+import { type Checkpointer, startCheckpointer } from "../queue/backends/sqlite/checkpointer.js";
 import { DedupTable } from "../queue/backends/sqlite/dedup-table.js";
 import {
   openSqlite,
@@ -7,7 +8,6 @@ import {
   type Synchronous,
   synchronousFromEnv,
 } from "../queue/backends/sqlite/open.js";
-import { type Checkpointer, startCheckpointer } from "../queue/backends/sqlite/checkpointer.js";
 import { turnCommit } from "../queue/backends/sqlite/turn-commit.js";
 import { TurnBatcher } from "../queue/turn-batcher.js";
 import type { ClaimResult, DedupStore, DedupStoreFactory } from "./types.js";

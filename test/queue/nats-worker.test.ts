@@ -63,7 +63,9 @@ describe.skipIf(!available)("nats backend under the real Worker", () => {
       },
       markMany: (keys, ttl) => store.markMany!(keys, ttl),
     });
-    const sent = Array.from({ length: 200 }, (_, i) => sampleEnvelope({ id: `Ev${String(i).padStart(5, "0")}` }));
+    const sent = Array.from({ length: 200 }, (_, i) =>
+      sampleEnvelope({ id: `Ev${String(i).padStart(5, "0")}` }),
+    );
     const poison = sampleEnvelope({ id: "EvPOISON" });
     // One was handled before (a redelivery after a lost ack): its handler must not run again.
     await store.mark(`done:g:${sent[3]!.id}:app_mention#0`, 60);

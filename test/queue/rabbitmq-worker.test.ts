@@ -53,7 +53,9 @@ describe.skipIf(!available)("rabbitmq backend under the real Worker", () => {
       }
       handled.set(id, (handled.get(id) ?? 0) + 1);
     });
-    const sent = Array.from({ length: 200 }, (_, i) => sampleEnvelope({ id: `Ev${String(i).padStart(5, "0")}` }));
+    const sent = Array.from({ length: 200 }, (_, i) =>
+      sampleEnvelope({ id: `Ev${String(i).padStart(5, "0")}` }),
+    );
     await Promise.all([...sent, sampleEnvelope({ id: "EvPOISON" })].map((e) => queue.publish(topic, e)));
     const worker = new Worker({
       backend: queue,
@@ -95,9 +97,9 @@ describe.skipIf(!available)("rabbitmq backend under the real Worker", () => {
     const sent = Array.from({ length: 4 }, () => sampleEnvelope());
     for (const e of sent) await queue.publish(topic, e);
     const ac = new AbortController();
-    const iterator = queue.consumeBatches(topic, { group: "g", leaseMs: 5000, signal: ac.signal })[
-      Symbol.asyncIterator
-    ]();
+    const iterator = queue
+      .consumeBatches(topic, { group: "g", leaseMs: 5000, signal: ac.signal })
+      [Symbol.asyncIterator]();
     const got: Delivery[] = [];
     while (got.length < sent.length) got.push(...((await iterator.next()).value as Delivery[]));
     expect(got.map((d) => d.message.id)).toEqual(sent.map((e) => e.id));

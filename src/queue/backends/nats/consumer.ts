@@ -54,6 +54,8 @@ export class GroupConsumer implements NatsDeliveryOwner {
   /** Messages the group has not been sent yet, as last reported by the server. */
   private pendingHint = 1;
   private stopped = false;
+  /** Failed attempts in a row (the backoff): reset by the next message that arrives. */
+  private failures = 0;
   private readonly mine: string;
 
   constructor(
@@ -72,7 +74,6 @@ export class GroupConsumer implements NatsDeliveryOwner {
     const { signal } = this;
     const stopPulling = () => void this.pulling?.close();
     signal.addEventListener("abort", stopPulling, { once: true });
-    let failures = 0;
     try {
       while (!signal.aborted && !this.stopped) {
         try {
@@ -89,7 +90,6 @@ export class GroupConsumer implements NatsDeliveryOwner {
             this.fetchFailure = null;
             throw err;
           }
-          failures = 0;
           const room = this.prefetch - this.held.size;
           // Pull again once half the prefetch is free, not on every single ack.
           if (!this.fetching && room > 0 && (this.held.size === 0 || room >= this.prefetch / 2)) this.pull();
@@ -99,8 +99,8 @@ export class GroupConsumer implements NatsDeliveryOwner {
           // Outage, or the stream/consumer was deleted under us: rebuild and back off.
           if (isConsumerNotFound(err) || isStreamNotFound(err)) this.ctx.resources.forget(this.names);
           this.consumer = null;
-          failures++;
-          await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), signal);
+          this.failures++;
+          await sleep(Math.min(5000, 100 * 2 ** Math.min(this.failures, 6)), signal);
         }
       }
     } finally {
@@ -141,6 +141,7 @@ export class GroupConsumer implements NatsDeliveryOwner {
   }
 
   private arrive(msg: JsMsg): void {
+    this.failures = 0;
     this.pendingHint = msg.info.pending;
     if (this.stopped || this.signal.aborted) {
       void this.handBack(msg);
