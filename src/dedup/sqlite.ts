@@ -1,6 +1,5 @@
 import type Database from "better-sqlite3";
 import type { Env } from "../config/env.js";
-import { type Checkpointer, startCheckpointer } from "../queue/backends/sqlite/checkpointer.js";
 import { DedupTable } from "../queue/backends/sqlite/dedup-table.js";
 import {
   openSqlite,
@@ -31,11 +30,6 @@ export class SqliteDedupStore implements DedupStore {
   private readonly marks: TurnBatcher<[string, number], undefined>;
   /** A gateway's claims of one turn: one IMMEDIATE transaction, one commit, instead of one each. */
   private readonly claims: TurnBatcher<[string, number], ClaimResult>;
-  /**
-   * As the queue does: without it, on a file only this store writes (a RabbitMQ gateway's), every
-   * 16,384th page a commit paid for a whole checkpoint on the event loop (a gateway's p99 30 ms).
-   */
-  private readonly checkpointer: Checkpointer | null;
 
   constructor(options: SqliteDedupStoreOptions) {
     this.db = openSqlite(options.path, {
@@ -50,7 +44,6 @@ export class SqliteDedupStore implements DedupStore {
       items.map(([key, ttlMs]) => table.claim(key, ttlMs)),
     );
     this.claims = new TurnBatcher(async (items) => claimAll.immediate(items));
-    this.checkpointer = options.path === ":memory:" ? null : startCheckpointer(options.path);
   }
 
   static fromEnv(env: Env): SqliteDedupStore {
@@ -92,7 +85,6 @@ export class SqliteDedupStore implements DedupStore {
     this.claims.flush();
     this.marks.flush();
     this.db.close();
-    await this.checkpointer?.stop();
   }
 }
 
