@@ -1,5 +1,6 @@
-// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --cases ingress,end-to-end,soak --rounds 3
-//   --events 20000 --connections 32 --e2e-events 20000 --e2e-rounds 5 --soak-seconds 60 --no-bolt]
+// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --cases ingress,sqlite-lock,end-to-end,dead-letters,socket,soak
+//   --rounds 3 --events 20000 --connections 32 --no-bolt --dashboard --lock-events 20000 --e2e-events 20000
+//   --e2e-rounds 5 --dlq 10000 --socket-events 20000 --socket-rounds 3 --soak-seconds 60]
 //
 // How bench/ is laid out:
 // - Each benchmark is a case, a module of its own under bench/cases/ exporting a BenchCase (bench/case.ts):
@@ -18,13 +19,23 @@
 // - BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles every gateway and worker process started.
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { BACKENDS, type BenchCase, type BenchContext } from "./case.js";
+import { deadLettersCase } from "./cases/dead-letters.js";
 import { endToEndCase } from "./cases/end-to-end.js";
 import { ingressCase } from "./cases/ingress.js";
 import { soakCase } from "./cases/soak.js";
+import { socketCase } from "./cases/socket.js";
+import { sqliteLockCase } from "./cases/sqlite-lock.js";
 import { available } from "./lib/services.js";
 import { load } from "./lib/stats.js";
 
-const CASES: readonly BenchCase[] = [ingressCase, endToEndCase, soakCase];
+const CASES: readonly BenchCase[] = [
+  ingressCase,
+  sqliteLockCase,
+  endToEndCase,
+  deadLettersCase,
+  socketCase,
+  soakCase,
+];
 
 const options: ParseArgsConfig["options"] = {
   only: { type: "string", default: BACKENDS.join(",") },

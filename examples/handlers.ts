@@ -1,4 +1,5 @@
-// The example handlers `npm start` runs. Copy this file to start your own; run it with
+// The example handlers `npm start` runs, one route for each file in payloads/. In a project of
+// your own, `npx slackline init` writes a smaller one with its test; run either with
 //   slackline start --handlers ./handlers.ts
 import { Router } from "slackline";
 
@@ -10,9 +11,14 @@ router.appMention(async (event, { client, logger }) => {
   await client?.chat.postMessage({ channel: event.channel, thread_ts: event.ts, text: "On it." });
 });
 
-// Slack's subscription names: every message in an IM, subtypes included.
+// Slack's subscription names: every message in an IM, subtypes included...
 router.on("message.im", (event, { logger }) => {
   logger.info({ channel: event.channel }, "direct message");
+});
+
+// ...and every message in a public channel the app is in (payloads/message_channel.json).
+router.on("message.channels", (event, { logger }) => {
+  logger.info({ channel: event.channel }, "channel message");
 });
 
 router.on("message.bot_message", (event, { logger }) => {

@@ -1,4 +1,5 @@
 import type { BenchCase, BenchContext } from "../case.js";
+import { watchDashboard } from "../lib/dashboard-viewer.js";
 import { drive, type LoadResult, makeEvents } from "../lib/load.js";
 import { cpuSeconds } from "../lib/proc-stats.js";
 import { runScript, startBare, startBolt, startGateway, type Target } from "../lib/processes.js";
@@ -25,13 +26,16 @@ async function overHttp(
   bodies: string[],
   warmup: string[],
   connections: number,
-) {
+  watched = false,
+): Promise<Measured> {
   const target = await start();
+  const viewer = watched ? await watchDashboard(target.url) : null;
   try {
     await drive(target.url, SECRET, warmup, connections);
     const before = cpuSeconds(target.pid);
     const result: LoadResult = await drive(target.url, SECRET, bodies, connections);
     const after = cpuSeconds(target.pid);
+    if (viewer && viewer.events() === 0) throw new Error("the dashboard stream sent nothing during the run");
     return {
       eventsPerSecond: result.eventsPerSecond,
       p50: result.p50,
@@ -41,6 +45,7 @@ async function overHttp(
         before === null || after === null ? Number.NaN : ((after - before) * 1e6) / result.total,
     };
   } finally {
+    viewer?.close();
     await target.stop();
   }
 }
@@ -63,7 +68,7 @@ const label = (name: string): string =>
       ? "Bolt HTTPReceiver"
       : name.startsWith("raw:")
         ? `raw ${name.slice(4)} publish loop`
-        : `gateway ${name}`;
+        : `gateway ${name.replace(":off", " -dash").replace(":open", " +page")}`;
 
 async function run(ctx: BenchContext): Promise<void> {
   const rounds = Math.max(1, ctx.number("rounds"));
@@ -74,7 +79,8 @@ async function run(ctx: BenchContext): Promise<void> {
   const names = [
     "bare",
     ...(ctx.values["no-bolt"] ? [] : ["bolt"]),
-    ...ctx.backends,
+    // With --dashboard, each gateway also as <backend>:off (--no-dashboard) and <backend>:open (a page watching it).
+    ...(ctx.values.dashboard ? ctx.backends.flatMap((b) => [b, `${b}:off`, `${b}:open`]) : ctx.backends),
     ...ctx.backends.filter((b) => RAW_PUBLISH.has(b)).map((b) => `raw:${b}`),
   ];
   const runs = new Map<string, Measured[]>(names.map((n) => [n, []]));
@@ -89,9 +95,12 @@ async function run(ctx: BenchContext): Promise<void> {
       else if (name === "bolt") result = await overHttp(() => startBolt(SECRET), bodies, warmup, connections);
       else if (name.startsWith("raw:")) result = await rawPublish(name.slice(4), events, connections);
       else {
-        const place = runPlace(name, "ingress");
-        result = await overHttp(() => startGateway(SECRET, place.env), bodies, warmup, connections);
-        await cleanUp(name, place);
+        const [backend = name, dashboard] = name.split(":");
+        const place = runPlace(backend, "ingress");
+        const args = dashboard === "off" ? ["--no-dashboard"] : [];
+        const start = () => startGateway(backend, SECRET, place.env, args);
+        result = await overHttp(start, bodies, warmup, connections, dashboard === "open");
+        await cleanUp(backend, place);
       }
       runs.get(name)!.push(result);
       console.log(`  round ${round} ${label(name).padEnd(28)} ${fmt(result.eventsPerSecond)} events/s`);
@@ -104,7 +113,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const rows = [...runs].map(([name, results]) => {
     const rates = results.map((r) => r.eventsPerSecond);
     const own = median(rates);
-    const raw = name.startsWith("raw:") ? Number.NaN : rate(`raw:${name}`);
+    const raw = name.startsWith("raw:") ? Number.NaN : rate(`raw:${name.split(":")[0]}`);
     return [
       label(name),
       fmt(own, 0, 0),
@@ -149,6 +158,7 @@ export const ingressCase: BenchCase = {
     events: { type: "string", default: "20000" },
     connections: { type: "string", default: "32" },
     "no-bolt": { type: "boolean", default: false },
+    dashboard: { type: "boolean", default: false },
   },
   run,
 };

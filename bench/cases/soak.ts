@@ -27,7 +27,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const rows: string[][] = [];
   for (const backend of backends) {
     const place = runPlace(backend, "soak");
-    const gateway = await startGateway(SECRET, place.env);
+    const gateway = await startGateway(backend, SECRET, place.env);
     const worker = startWorker(place.env, GROUP, concurrency);
     const gatewayMemory = watchMemory(gateway.pid);
     const workerMemory = watchMemory(worker.pid);

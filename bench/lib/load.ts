@@ -6,6 +6,8 @@ export interface LoadResult {
   eventsPerSecond: number;
   p50: number;
   p99: number;
+  /** The slowest answer (ms). */
+  max: number;
   non2xx: number;
   errors: number;
   total: number;
@@ -161,6 +163,7 @@ async function run(
     eventsPerSecond: (done - non2xx) / seconds,
     p50: at(0.5),
     p99: at(0.99),
+    max: measured[measured.length - 1] ?? Number.NaN,
     non2xx,
     errors: errors + (sent - done),
     total: done,

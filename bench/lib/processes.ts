@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -34,6 +36,8 @@ export interface Child {
 
 export interface Target extends Child {
   url: string;
+  /** The gateway's SLACKLINE_DATA_DIR (gateways only). */
+  dataDir: string;
 }
 
 function spawnChild(args: string[], env: Record<string, string>): { proc: ChildProcess; child: Child } {
@@ -72,7 +76,7 @@ async function startServer(args: string[], env: Record<string, string>): Promise
   // Keep reading, or a chatty child blocks on a full pipe.
   proc.stdout!.resume();
   proc.stderr!.resume();
-  return { ...child, url };
+  return { ...child, url, dataDir: env.SLACKLINE_DATA_DIR ?? "" };
 }
 
 /** The baseline: node:http reading the body and answering 200. */
@@ -82,11 +86,20 @@ export const startBare = () => startServer([join(ROOT, "bench/servers/bare-serve
 export const startBolt = (secret: string) =>
   startServer([join(ROOT, "bench/servers/bolt-server.mjs")], { SLACK_SIGNING_SECRET: secret });
 
-export function startGateway(secret: string, env: Record<string, string>): Promise<Target> {
-  return startServer([...NODE_ARGS, join(ROOT, "bin/slackline.js"), "gateway"], {
+/** `slackline gateway` on `backend`, in a data directory and on a topic of its own unless `extraEnv` names them. */
+export function startGateway(
+  backend: string,
+  secret: string,
+  extraEnv: Record<string, string> = {},
+  gatewayArgs: string[] = [],
+): Promise<Target> {
+  return startServer([...NODE_ARGS, join(ROOT, "bin/slackline.js"), "gateway", ...gatewayArgs], {
+    QUEUE_BACKEND: backend,
     SLACK_SIGNING_SECRET: secret,
+    SLACKLINE_DATA_DIR: mkdtempSync(join(tmpdir(), "slackline-bench-")),
+    SLACK_EVENTS_TOPIC: `bench_${Date.now()}`,
     LOG_LEVEL: "info",
-    ...env,
+    ...extraEnv,
   });
 }
 

@@ -1,21 +1,33 @@
 import { type Config, loadEnv, readConfig } from "../config/config.js";
+import { parsePort } from "../config/port.js";
 import { createLogger, type Logger } from "../observability/logger.js";
+import { logFormat } from "../observability/pretty.js";
 
 export interface CommandContext {
   config: Config;
   logger: Logger;
 }
 
-/** Config from `.env` + the environment, with the flags a command accepts laid over it. */
+/**
+ * Config from `.env` + the environment, with the flags a command accepts laid over it. Logs are
+ * readable lines with `--dev` or on a terminal, JSON lines otherwise (see logFormat()); a command
+ * whose stdout is data (`dlq list`, `send`) logs to stderr.
+ */
 export function commandContext(
-  flags: { port?: string; host?: string },
+  flags: { port?: string; host?: string; dev?: boolean },
   options: { logTo?: "stdout" | "stderr" } = {},
 ): CommandContext {
   const env = { ...loadEnv() };
-  if (flags.port !== undefined) env.PORT = flags.port;
+  // Checked here, so a bad value is blamed on the flag rather than on PORT.
+  if (flags.port !== undefined) env.PORT = String(parsePort(flags.port, null, "--port"));
   if (flags.host !== undefined) env.HOST = flags.host;
   const config = readConfig(env);
-  const logger = createLogger({ level: config.logLevel, destination: options.logTo ?? "stdout" });
+  const destination = options.logTo ?? "stdout";
+  const logger = createLogger({
+    level: config.logLevel,
+    destination,
+    format: logFormat(env, { dev: Boolean(flags.dev), fd: destination === "stderr" ? 2 : 1 }),
+  });
   return { config, logger };
 }
 
@@ -32,7 +44,7 @@ export function onShutdownSignal(logger: Logger, cleanup: (signal: string) => Pr
         process.exit(0);
       },
       (err: Error) => {
-        logger.error({ err: err.message }, "shutdown failed");
+        logger.error({ err }, "shutdown failed");
         logger.flush();
         process.exit(1);
       },

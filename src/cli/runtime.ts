@@ -1,8 +1,14 @@
 import { type Config, ConfigError } from "../config/config.js";
-import { resolveDedupStore, resolveMarkerStore } from "../dedup/registry.js";
+import {
+  dedupConnectionVariable,
+  dedupStoreName,
+  resolveDedupStore,
+  resolveMarkerStore,
+} from "../dedup/registry.js";
 import type { DedupStore } from "../dedup/types.js";
+import { hasCode } from "../errors.js";
 import { IngressPublisher } from "../ingress/publisher.js";
-import type { Logger } from "../observability/logger.js";
+import { type Logger, silentLogger } from "../observability/logger.js";
 import { resolveBackend, UnknownBackendError } from "../queue/registry.js";
 import type { QueueBackend } from "../queue/types.js";
 
@@ -20,6 +26,19 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Logs what a restart of a dependency would lose; a check that fails or hangs says nothing. */
+async function warnIfVolatile(
+  check: (() => Promise<string | null>) | undefined,
+  logger: Logger,
+): Promise<void> {
+  if (!check) return;
+  const warning = await withTimeout(check(), PING_TIMEOUT_MS, "persistence check").catch((err: unknown) => {
+    logger.debug({ err }, "persistence check failed");
+    return null;
+  });
+  if (warning) logger.warn(warning);
 }
 
 /** The configured queue backend, connected and answering; a ConfigError naming the fix otherwise. */
@@ -42,10 +61,14 @@ export async function openBackend(config: Config, logger: Logger): Promise<Queue
     );
     await withTimeout(backend.ping(), PING_TIMEOUT_MS, resolved.name);
   } catch (err) {
+    // Reached, but a topic or queue it needs is missing: the error names it and the fix.
+    if (hasCode(err, "SLACKLINE_RESOURCE_MISSING"))
+      throw new ConfigError(`queue backend "${resolved.name}": ${(err as Error).message}`, { cause: err });
     throw new ConfigError(
       `queue backend "${resolved.name}" is unreachable (${(err as Error).message}); start it or fix ${variable}`,
     );
   }
+  await warnIfVolatile(backend.persistenceWarning?.bind(backend), logger);
   if (!backend.durable) {
     logger.warn(
       { backend: backend.name },
@@ -72,22 +95,38 @@ export async function openDedup(
   config: Config,
   backend: QueueBackend,
   uses: { ingress: boolean; worker: boolean },
+  logger: Logger = silentLogger,
 ): Promise<DedupSetup> {
   const ingressUsesBackend = Boolean(backend.publishOnce) && !config.env.DEDUP_STORE;
   let store: DedupStore | null = null;
   if (uses.worker || (uses.ingress && !ingressUsesBackend)) {
+    const name = dedupStoreName(config.env, backend.name);
+    const unreachable = (err: unknown) =>
+      new ConfigError(
+        `dedup store "${name}" is unreachable (${(err as Error).message}); start it or fix ${dedupConnectionVariable(name)}${config.env.DEDUP_STORE ? " (or DEDUP_STORE)" : ""}`,
+        { cause: err },
+      );
     try {
       // A worker's markers may live on the backend's own connection; a store that also takes
       // ingress claims (a backend without publishOnce) is the one resolveDedupStore() picks.
-      store =
+      store = await withTimeout(
         uses.ingress && !ingressUsesBackend
-          ? await resolveDedupStore(config.env, backend.name)
-          : await resolveMarkerStore(config.env, backend);
-    } catch (err) {
-      throw new ConfigError(
-        `dedup store unavailable (${(err as Error).message}); fix DEDUP_STORE or its connection`,
+          ? resolveDedupStore(config.env, backend.name)
+          : resolveMarkerStore(config.env, backend),
+        PING_TIMEOUT_MS,
+        `dedup store ${name}`,
       );
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      throw unreachable(err);
     }
+    try {
+      if (store.ping) await withTimeout(store.ping(), PING_TIMEOUT_MS, `dedup store ${name}`);
+    } catch (err) {
+      await store.close().catch(() => {});
+      throw unreachable(err);
+    }
+    await warnIfVolatile(store.persistenceWarning?.bind(store), logger);
   }
   const publisher = uses.ingress
     ? new IngressPublisher(backend, config.topic, config.dedupTtlSeconds, ingressUsesBackend ? null : store)

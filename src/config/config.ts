@@ -6,6 +6,7 @@ import { DEFAULT_DEDUP_TTL_SECONDS } from "../dedup/types.js";
 import { ConfigError } from "./config-error.js";
 import type { Env } from "./env.js";
 import { envInt } from "./env-int.js";
+import { parsePort } from "./port.js";
 
 export { ConfigError };
 
@@ -49,7 +50,7 @@ export function readConfig(env: Env): Config {
     topic: env.SLACK_EVENTS_TOPIC?.trim() || DEFAULT_TOPIC,
     dataDir: resolve(env.SLACKLINE_DATA_DIR?.trim() || ".slackline"),
     dedupTtlSeconds: envInt(env.DEDUP_TTL_SECONDS, DEFAULT_DEDUP_TTL_SECONDS, "DEDUP_TTL_SECONDS"),
-    port: envInt(env.PORT, DEFAULT_PORT, "PORT"),
+    port: parsePort(env.PORT, DEFAULT_PORT, "PORT"),
     host: env.HOST?.trim() || DEFAULT_HOST,
     logLevel: env.LOG_LEVEL?.trim() || "info",
   };
@@ -65,13 +66,16 @@ export function devSigningSecret(
   const file = join(dataDir, DEV_SECRET_FILE);
   if (existsSync(file)) return { secret: readFileSync(file, "utf8").trim(), created: false };
   if (!create) return null;
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(16).toString("hex");
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return { secret, created: true };
 }
 
-/** SLACK_SIGNING_SECRET, else (for `send` and `--dev`) the development secret. */
+/**
+ * SLACK_SIGNING_SECRET, else the development secret: `send` reads an existing one (dev: false), `--dev`
+ * creates it if needed. `start` and `gateway` never come here without --dev (serve/ingress.ts).
+ */
 export function signingSecretsOrDev(
   config: Config,
   options: { dev: boolean },

@@ -40,6 +40,8 @@ export class MemoryDedupStore implements DedupStore {
     return new Set(keys.filter((k) => this.cache.get(k) === "done"));
   }
 
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     this.cache.clear();
   }

@@ -2,7 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError, jetstream } from "@nats-io/jetstr
 import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
 import { Empty, type Msg } from "@nats-io/transport-node";
 import type { Env } from "../config/env.js";
-import { NatsLink } from "../queue/backends/nats/connection.js";
+import { NatsLink, NatsUnavailableError } from "../queue/backends/nats/connection.js";
 import { parsePubAck } from "../queue/backends/nats/publisher.js";
 import { Replies } from "../queue/backends/nats/replies.js";
 import type { DedupStoreFactory } from "./types.js";
@@ -243,6 +243,12 @@ export class NatsDedupStore implements DedupStore {
     const entries = await Promise.all(keys.map((key) => kv.get(kvKey(key))));
     const now = Date.now();
     return new Set(keys.filter((_, i) => live(entries[i] ?? null, now)?.s === "d"));
+  }
+
+  /** A round trip to the server (a dedup store that cannot answer is a start-up error and not ready). */
+  async ping(): Promise<void> {
+    if (!this.link.connected) throw new NatsUnavailableError();
+    await this.link.nc.flush();
   }
 
   async close(): Promise<void> {

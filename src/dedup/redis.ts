@@ -1,7 +1,14 @@
 import type { Redis } from "ioredis";
 import type { Env } from "../config/env.js";
 import { REDIS_DEFAULTS, RedisKeys, redisConfigFromEnv, ttlMs } from "../queue/backends/redis/config.js";
-import { closeClient, commandClient, connect } from "../queue/backends/redis/connection.js";
+import {
+  closeClient,
+  commandClient,
+  connect,
+  connectionProblem,
+  redactUrl,
+} from "../queue/backends/redis/connection.js";
+import { volatileRedisWarning } from "../queue/backends/redis/persistence.js";
 import { DEDUP_CLAIM, DEDUP_RELEASE } from "../queue/backends/redis/scripts.js";
 import { TurnBatcher } from "../queue/turn-batcher.js";
 import type { DedupStoreFactory } from "./types.js";
@@ -37,6 +44,7 @@ export class RedisDedupStore implements DedupStore {
   readonly name = "redis";
   private readonly client: Scripted;
   private readonly owned: boolean;
+  private readonly url: string;
   private readonly keys: RedisKeys;
   private readonly markersKey: string;
   private nextTrim = 0;
@@ -46,9 +54,10 @@ export class RedisDedupStore implements DedupStore {
   constructor(options: RedisDedupOptions = {}) {
     this.keys = new RedisKeys(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix);
     this.owned = !options.client;
+    this.url = options.url ?? REDIS_DEFAULTS.url;
     const client =
       options.client ??
-      commandClient(options.url ?? REDIS_DEFAULTS.url, {
+      commandClient(this.url, {
         commandTimeoutMs: options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs,
         connectionName: "slackline-dedup",
         // One ZMSCORE and one ZADD per turn (below); claims are one command per request.
@@ -146,6 +155,26 @@ export class RedisDedupStore implements DedupStore {
    */
   async dropExpiredMarkers(graceMs = TRIM_GRACE_MS): Promise<number> {
     return this.client.zremrangebyscore(this.markersKey, "-inf", `(${Date.now() - graceMs}`);
+  }
+
+  /** Rejects with why (its address, the connection's last error) when Redis does not answer. */
+  async ping(): Promise<void> {
+    try {
+      await this.client.ping();
+    } catch (err) {
+      const why = connectionProblem(this.client) ?? (err as Error).message;
+      throw new Error(`redis at ${redactUrl(this.url)}: ${why}`, { cause: err });
+    }
+  }
+
+  /** The queue says it for a store on its own connection; a store of its own says it here. */
+  async persistenceWarning(): Promise<string | null> {
+    if (!this.owned) return null;
+    return volatileRedisWarning(
+      this.client,
+      this.url,
+      "the dedup keys (Slack's retries of events already queued are queued again) and the processed-markers (redelivered events run their handlers again)",
+    );
   }
 
   async close(): Promise<void> {

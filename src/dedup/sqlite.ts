@@ -2,12 +2,14 @@ import type Database from "better-sqlite3";
 import type { Env } from "../config/env.js";
 import { DedupTable } from "../queue/backends/sqlite/dedup-table.js";
 import {
+  lockBoundsFromEnv,
   openSqlite,
   resolveSqlitePath,
   type Synchronous,
   synchronousFromEnv,
 } from "../queue/backends/sqlite/open.js";
 import { turnCommit } from "../queue/backends/sqlite/turn-commit.js";
+import { type WriteGate, writeGate } from "../queue/backends/sqlite/write-gate.js";
 import { TurnBatcher } from "../queue/turn-batcher.js";
 import type { ClaimResult, DedupStore, DedupStoreFactory } from "./types.js";
 
@@ -16,6 +18,8 @@ export interface SqliteDedupStoreOptions {
   path: string;
   synchronous?: Synchronous;
   busyTimeoutMs?: number;
+  /** How long a write waits for another process's lock, off the event loop (default 1000 ms). */
+  lockWaitMs?: number;
 }
 
 /** Dedup keys in the SQLite file, shared by every process on the host. */
@@ -23,6 +27,7 @@ export class SqliteDedupStore implements DedupStore {
   readonly name = "sqlite";
   private readonly db: Database.Database;
   private readonly table: DedupTable;
+  private readonly gate: WriteGate;
   /**
    * A worker marks many deliveries at once, and a gateway confirms many claims: those of one
    * event-loop turn share one commit.
@@ -35,7 +40,9 @@ export class SqliteDedupStore implements DedupStore {
     this.db = openSqlite(options.path, {
       synchronous: options.synchronous,
       busyTimeoutMs: options.busyTimeoutMs,
+      lockWaitMs: options.lockWaitMs,
     });
+    this.gate = writeGate(this.db);
     const table = new DedupTable(this.db);
     this.table = table;
     this.marks = turnCommit(this.db, ([key, ttlMs]: [string, number]) => table.markDone(key, ttlMs));
@@ -43,11 +50,16 @@ export class SqliteDedupStore implements DedupStore {
     const claimAll = this.db.transaction((items: [string, number][]) =>
       items.map(([key, ttlMs]) => table.claim(key, ttlMs)),
     );
-    this.claims = new TurnBatcher(async (items) => claimAll.immediate(items));
+    const gate = this.gate;
+    this.claims = new TurnBatcher((items) => gate.runAsync(() => claimAll.immediate(items)));
   }
 
   static fromEnv(env: Env): SqliteDedupStore {
-    return new SqliteDedupStore({ path: resolveSqlitePath(env), synchronous: synchronousFromEnv(env) });
+    return new SqliteDedupStore({
+      path: resolveSqlitePath(env),
+      synchronous: synchronousFromEnv(env),
+      ...lockBoundsFromEnv(env),
+    });
   }
 
   claim(key: string, pendingTtlSeconds: number): Promise<ClaimResult> {
@@ -59,7 +71,7 @@ export class SqliteDedupStore implements DedupStore {
   }
 
   async release(key: string): Promise<void> {
-    this.table.release(key);
+    await this.gate.runAsync(() => this.table.release(key));
   }
 
   async mark(key: string, ttlSeconds: number): Promise<void> {
@@ -75,6 +87,14 @@ export class SqliteDedupStore implements DedupStore {
     return this.table.marked(keys);
   }
 
+  /** Not ready while closed, or once writes waited for another process's lock past the bound. */
+  async ping(): Promise<void> {
+    if (!this.db.open) throw new Error("the SQLite dedup store is closed");
+    const locked = this.gate.lockedForMs(() => this.db.exec("BEGIN IMMEDIATE; ROLLBACK"));
+    if (locked > this.gate.waitMs)
+      throw new Error(`no write could commit for ${locked} ms: another process holds the write lock`);
+  }
+
   /** Deletes expired keys now (they are also swept every so many writes). */
   async sweep(): Promise<number> {
     return this.table.sweep();
@@ -84,6 +104,7 @@ export class SqliteDedupStore implements DedupStore {
     if (!this.db.open) return;
     this.claims.flush();
     this.marks.flush();
+    this.gate.close();
     this.db.close();
   }
 }

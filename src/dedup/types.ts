@@ -22,6 +22,13 @@ export interface DedupStore {
   markMany?(keys: readonly string[], ttlSeconds: number): Promise<void>;
   /** The subset of `keys` that are done. */
   marked(keys: readonly string[]): Promise<ReadonlySet<string>>;
+  /**
+   * Optional: rejects (with why) when the store cannot be reached. Checked at start-up (an unreachable
+   * store is a start-up error) and by /readyz. A store without it counts as reachable.
+   */
+  ping?(): Promise<void>;
+  /** Optional: a start-up warning when the store keeps nothing across a restart of its server. */
+  persistenceWarning?(): Promise<string | null>;
   close(): Promise<void>;
 }
 

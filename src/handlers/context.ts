@@ -1,6 +1,7 @@
-import type { WebClient } from "@slack/web-api";
+import type { ChatPostMessageResponse, WebClient } from "@slack/web-api";
 import type { Envelope } from "../envelope/envelope.js";
 import type { Logger } from "../observability/logger.js";
+import type { MessageResponse } from "./payloads.js";
 
 /** The second argument of every handler. */
 export interface HandlerContext {
@@ -16,6 +17,14 @@ export interface HandlerContext {
   client: WebClient | undefined;
   /** Aborts when the handler's timeout passes or the worker shuts down past its deadline. */
   signal: AbortSignal;
+  /**
+   * Replies through the payload's `response_url` (commands and interactions; Slack allows 5 uses
+   * within 30 minutes): `replace_original`, `delete_original`, `response_type` are honoured. Retries
+   * 5xx and 429.
+   */
+  respond(message: MessageResponse | string): Promise<void>;
+  /** Posts to the channel the payload came from, through the Web API client. */
+  say(message: string | (MessageResponse & Record<string, unknown>)): Promise<ChatPostMessageResponse>;
 }
 
 export type Handler<P = unknown> = (payload: P, context: HandlerContext) => unknown;

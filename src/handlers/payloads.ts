@@ -1,4 +1,13 @@
-import type { AllMessageEvents, SlackEvent } from "@slack/types";
+import type {
+  AllMessageEvents,
+  KnownBlock,
+  MessageAttachment,
+  Option,
+  OptionGroup,
+  SelectOption,
+  SlackEvent,
+  View,
+} from "@slack/types";
 
 /** Every Events API event type @slack/types knows. */
 export type EventType = SlackEvent["type"];
@@ -23,7 +32,9 @@ export type InteractionType =
   | "shortcut"
   | "message_action"
   | "interactive_message"
-  | "dialog_submission";
+  | "dialog_submission"
+  | "dialog_suggestion"
+  | "dialog_cancellation";
 
 /** What every interactivity payload carries; the rest depends on its type (see Slack's reference). */
 export interface InteractionPayload<T extends string = InteractionType> {
@@ -59,6 +70,22 @@ export interface ViewSubmissionPayload extends InteractionPayload<"view_submissi
   };
 }
 
+/** An external select asking for options as the user types (`options_load_url` / the Request URL). */
+export interface BlockSuggestionPayload extends InteractionPayload<"block_suggestion"> {
+  action_id: string;
+  block_id: string;
+  value: string;
+  container?: Record<string, unknown>;
+  view?: { id: string; callback_id?: string; [k: string]: unknown };
+}
+
+/** A legacy dialog's external select asking for options. */
+export interface DialogSuggestionPayload extends InteractionPayload<"dialog_suggestion"> {
+  callback_id: string;
+  name: string;
+  value: string;
+}
+
 /** A slash command, as Slack posts it (form fields). */
 export interface SlashCommand {
   command: string;
@@ -81,7 +108,11 @@ type InteractionOf<T extends string> = T extends "block_actions"
   ? BlockActionsPayload
   : T extends "view_submission"
     ? ViewSubmissionPayload
-    : InteractionPayload<T>;
+    : T extends "block_suggestion"
+      ? BlockSuggestionPayload
+      : T extends "dialog_suggestion"
+        ? DialogSuggestionPayload
+        : InteractionPayload<T>;
 
 /** A route name: an event type, type.subtype, a message subscription, "*", an interaction type, or "/command". */
 export type RouteName =
@@ -108,3 +139,54 @@ export type PayloadFor<N extends string> = N extends "*"
           : N extends `/${string}`
             ? SlashCommand
             : { type?: string; [field: string]: unknown };
+
+/** What an external select reads from the answer: options, or groups of them. */
+export type OptionsResponse = { options: Option[] } | { option_groups: OptionGroup[] };
+
+/** What a legacy dialog's external select reads. */
+export type DialogOptionsResponse =
+  | { options: SelectOption[] }
+  | { option_groups: Array<{ label: string; options: SelectOption[] }> };
+
+/** What a view_submission may answer: nothing (the modal closes), errors by block_id, or a new view. */
+export type ViewSubmissionResponse =
+  | { response_action: "errors"; errors: Record<string, string> }
+  | { response_action: "update" | "push"; view: View }
+  | { response_action: "clear" };
+
+/** A message as a slash command's immediate answer, or a `response_url` reply. */
+export interface MessageResponse {
+  text?: string;
+  blocks?: KnownBlock[];
+  attachments?: MessageAttachment[];
+  /** Default ephemeral: only the user who typed the command sees it. */
+  response_type?: "ephemeral" | "in_channel";
+  /** `response_url` replies only: replace the message the interaction came from. */
+  replace_original?: boolean;
+  /** `response_url` replies only: delete the message the interaction came from. */
+  delete_original?: boolean;
+  thread_ts?: string;
+  mrkdwn?: boolean;
+}
+
+/** Route names whose HTTP answer Slack reads. */
+export type AnswerableRoute =
+  | "block_suggestion"
+  | "view_submission"
+  | "dialog_suggestion"
+  | "dialog_submission"
+  | "interactive_message"
+  | `/${string}`;
+
+/** What a responder of `N` may return; `undefined` is an empty 200. */
+export type ResponseFor<N extends string> = N extends "block_suggestion"
+  ? OptionsResponse
+  : N extends "dialog_suggestion"
+    ? DialogOptionsResponse
+    : N extends "view_submission"
+      ? ViewSubmissionResponse | undefined
+      : N extends "dialog_submission"
+        ? { errors: Array<{ name: string; error: string }> } | undefined
+        : N extends `/${string}`
+          ? MessageResponse | string | undefined
+          : MessageResponse | Record<string, unknown> | string | undefined;

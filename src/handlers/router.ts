@@ -1,6 +1,13 @@
+import { ConfigError } from "../config/config-error.js";
 import type { Envelope } from "../envelope/envelope.js";
 import type { Handler } from "./context.js";
-import { type PayloadFor, type RouteName, SUBSCRIPTION_BY_CHANNEL_TYPE } from "./payloads.js";
+import {
+  type AnswerableRoute,
+  type PayloadFor,
+  type RouteName,
+  SUBSCRIPTION_BY_CHANNEL_TYPE,
+} from "./payloads.js";
+import { type ResponderFn, type ResponderOptions, ResponderTable } from "./responders.js";
 
 export interface RouteOptions {
   /** Lower runs first; ties run in registration order. Default 0. */
@@ -68,6 +75,8 @@ export class Router {
   private readonly byName = new Map<string, Route[]>();
   private readonly fallbacks: Route[] = [];
   private order = 0;
+  /** The responders: they answer Slack inline, in the process that receives the request. */
+  readonly responders = new ResponderTable();
 
   static isRouter(value: unknown): value is Router {
     return (
@@ -82,9 +91,26 @@ export class Router {
     return this;
   }
 
+  /**
+   * Answers Slack inline for payloads whose HTTP answer Slack reads: options of an external select
+   * (`block_suggestion`), a modal's validation (`view_submission`), a command's immediate reply
+   * (`/deploy`), the legacy dialog and message types. What `fn` returns is the answer (an object as
+   * JSON, a string as text, nothing as an empty 200); it runs where Slack's request arrives, within
+   * its deadline. The payload still reaches the queued routes (`on`), once.
+   */
+  respond<N extends AnswerableRoute>(route: N, fn: ResponderFn<N>, options?: ResponderOptions): this {
+    this.responders.add(route, fn, options);
+    return this;
+  }
+
   /** Runs for an envelope that no other route matched. */
   onUnknown(handler: Handler<unknown>, options: RouteOptions = {}): this {
-    this.add("unknown", handler as Handler<never>, options, true);
+    return this.catchAll("unknown", handler, options);
+  }
+
+  /** A route for what nothing else matched, under a name of its own (a Bolt app is one: "bolt"). */
+  catchAll(name: string, handler: Handler<unknown>, options: RouteOptions = {}): this {
+    this.add(name, handler as Handler<never>, options, true);
     return this;
   }
 
@@ -117,16 +143,28 @@ export class Router {
   /**
    * Registers a handler class (instantiated with no arguments) or instance: `onAppMention` handles
    * app_mention, `onMessage__BotMessage` message.bot_message, `onMessage__Im` message.im,
-   * `onBlockActions` block_actions, `onUnknown` whatever nothing else matched.
+   * `onBlockActions` block_actions, `onUnknown` whatever nothing else matched. Responders are
+   * `answer` methods: `answerBlockSuggestion` (block_suggestion), `answerViewSubmission`, and
+   * `answerCommand__Deploy` for /deploy.
    */
   use(target: object | (new () => object)): this {
     const instance = typeof target === "function" ? new (target as new () => object)() : target;
-    for (const method of handlerMethodNames(instance)) {
+    for (const method of classMethodNames(instance, /^on[A-Z]/)) {
       const fn = (instance as Record<string, Handler<never>>)[method]!.bind(instance);
       if (method === "onUnknown") this.onUnknown(fn as Handler<unknown>, { id: `class:${method}` });
       else this.add(routeNameOfMethod(method), fn, { id: `class:${method}` }, false);
     }
+    for (const method of classMethodNames(instance, /^answer[A-Z]/)) {
+      const fn = (instance as Record<string, ResponderFn<AnswerableRoute>>)[method]!.bind(instance);
+      this.responders.add(responderRouteOfMethod(method) as AnswerableRoute, fn);
+    }
     return this;
+  }
+
+  /** A queued route (not the onUnknown fallback) wants this envelope. */
+  queues(envelope: Envelope): boolean {
+    const routes = this.match(envelope);
+    return routes.length > 0 && !routes[0]!.fallback;
   }
 
   /**
@@ -166,7 +204,7 @@ export class Router {
       fallback,
     };
     if (this.routes.some((r) => r.id === route.id))
-      throw new Error(`two handlers share the id "${route.id}"`);
+      throw new ConfigError(`two handlers share the id "${route.id}"`);
     this.routes.push(route);
     if (fallback) {
       this.fallbacks.push(route);
@@ -179,11 +217,11 @@ export class Router {
   }
 }
 
-function handlerMethodNames(instance: object): string[] {
+function classMethodNames(instance: object, pattern: RegExp): string[] {
   const names = new Set<string>();
   for (let proto = instance; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
     for (const name of Object.getOwnPropertyNames(proto)) {
-      if (/^on[A-Z]/.test(name) && typeof (instance as Record<string, unknown>)[name] === "function")
+      if (pattern.test(name) && typeof (instance as Record<string, unknown>)[name] === "function")
         names.add(name);
     }
   }
@@ -199,4 +237,11 @@ const snake = (camel: string): string =>
 /** `onAppMention` -> app_mention; `onMessage__BotMessage` -> message.bot_message. */
 export function routeNameOfMethod(method: string): string {
   return method.slice(2).split("__").map(snake).join(".");
+}
+
+/** `answerBlockSuggestion` -> block_suggestion; `answerCommand__Deploy` -> /deploy (`__` in a command is `-`). */
+export function responderRouteOfMethod(method: string): string {
+  const [first, ...rest] = method.slice("answer".length).split("__");
+  if (first === "Command" && rest.length > 0) return `/${rest.map(snake).join("-")}`;
+  return snake(first!);
 }

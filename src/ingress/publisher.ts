@@ -1,15 +1,16 @@
+import { ConfigError } from "../config/config-error.js";
 import type { DedupStore } from "../dedup/types.js";
 import { PENDING_CLAIM_TTL_SECONDS } from "../dedup/types.js";
 import type { Envelope } from "../envelope/envelope.js";
+import { SlacklineError } from "../errors.js";
 import type { QueueBackend } from "../queue/types.js";
 
 export type PublishOutcome = "published" | "duplicate";
 
 /** Another process holds a pending claim for this id: its publish has not confirmed yet. */
-export class InFlightElsewhereError extends Error {
+export class InFlightElsewhereError extends SlacklineError {
   constructor(id: string) {
-    super(`event ${id} is being published by another gateway`);
-    this.name = "InFlightElsewhereError";
+    super("SLACKLINE_PUBLISH_IN_FLIGHT", `event ${id} is being published by another gateway`);
   }
 }
 
@@ -29,7 +30,7 @@ export class IngressPublisher {
     private readonly dedup: DedupStore | null,
   ) {
     if (!dedup && !backend.publishOnce)
-      throw new Error(`${backend.name} has no publishOnce(): a dedup store is required`);
+      throw new ConfigError(`${backend.name} has no publishOnce(): a dedup store is required`);
   }
 
   publish(envelope: Envelope): Promise<PublishOutcome> {

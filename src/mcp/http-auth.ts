@@ -29,17 +29,29 @@ export function requestFromLoopbackName(req: IncomingMessage): boolean {
   return originName !== null && isLoopbackHost(originName);
 }
 
-/** Compares `Authorization: Bearer <token>` in constant time. */
+/**
+ * Compares `Authorization: Bearer <token>` with each accepted token in constant time (every token
+ * is compared, whichever matches), and says which one matched: the client's identity.
+ */
 export class BearerCheck {
-  private readonly expected: Buffer;
+  private readonly expected: Buffer[];
 
-  constructor(token: string) {
-    this.expected = createHash("sha256").update(token).digest();
+  constructor(tokens: readonly string[]) {
+    this.expected = tokens.map((t) => createHash("sha256").update(t).digest());
+  }
+
+  /** The index of the matching token, or -1. */
+  match(header: string | undefined): number {
+    if (!header?.startsWith("Bearer ")) return -1;
+    const given = createHash("sha256").update(header.slice(7).trim()).digest();
+    let found = -1;
+    this.expected.forEach((e, i) => {
+      if (timingSafeEqual(given, e) && found < 0) found = i;
+    });
+    return found;
   }
 
   accepts(header: string | undefined): boolean {
-    if (!header?.startsWith("Bearer ")) return false;
-    const given = createHash("sha256").update(header.slice(7).trim()).digest();
-    return timingSafeEqual(given, this.expected);
+    return this.match(header) >= 0;
   }
 }

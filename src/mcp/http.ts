@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { BodyTooLargeError, readBodyAsync } from "../ingress/http/body.js";
 import { BearerCheck, isLoopbackHost, requestFromLoopbackName } from "./http-auth.js";
 import { type Session, SessionStore } from "./http-sessions.js";
 import { createMcpRuntime, type McpRuntimeOptions } from "./runtime.js";
@@ -16,8 +17,10 @@ export interface McpHttpHandlerOptions extends McpRuntimeOptions {
   path?: string;
   /** Sessions unused this long are closed (default 30 minutes). */
   sessionIdleMs?: number;
-  /** Open sessions at most (default 100). */
+  /** Open sessions at most, all clients together (default 100). */
   maxSessions?: number;
+  /** Open sessions per client: per bearer token, else per remote address (default SLACKLINE_MCP_SESSIONS_PER_CLIENT, 10). */
+  maxSessionsPerClient?: number;
 }
 
 export interface McpHttpHandler {
@@ -55,15 +58,15 @@ function reply(
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new HttpError(413, "request body too large");
-    chunks.push(chunk);
+  let body: Buffer;
+  try {
+    body = await readBodyAsync(req, MAX_BODY);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new HttpError(413, "request body too large");
+    throw err;
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return JSON.parse(body.toString("utf8"));
   } catch {
     throw new HttpError(400, "Parse error: the body is not JSON");
   }
@@ -85,8 +88,8 @@ function requestIds(body: unknown): (string | number)[] {
   return ids;
 }
 
-export function refuseOpenBind(host: string, token: string | undefined): void {
-  if (!isLoopbackHost(host) && !token) {
+export function refuseOpenBind(host: string, tokens: readonly string[]): void {
+  if (!isLoopbackHost(host) && tokens.length === 0) {
     throw new Error(
       `refusing to serve MCP on ${host} without SLACKLINE_MCP_TOKEN: anyone who can reach it could post as the bot`,
     );
@@ -101,13 +104,14 @@ export function refuseOpenBind(host: string, token: string | undefined): void {
 export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHandler {
   const host = options.host ?? "127.0.0.1";
   const path = options.path ?? "/mcp";
-  const token = options.env.SLACKLINE_MCP_TOKEN || undefined;
-  refuseOpenBind(host, token);
   const runtime = createMcpRuntime(options);
-  const bearer = token ? new BearerCheck(token) : null;
+  const tokens = runtime.config.httpTokens;
+  refuseOpenBind(host, tokens);
+  const bearer = tokens.length > 0 ? new BearerCheck(tokens) : null;
   const sessions = new SessionStore({
     idleMs: options.sessionIdleMs ?? 30 * 60_000,
     max: options.maxSessions ?? 100,
+    perClient: options.maxSessionsPerClient ?? runtime.config.sessionsPerClient,
     logger: options.logger,
   });
   let closed = false;
@@ -141,22 +145,40 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     await session.transport.handleRequest(req, res, body);
   }
 
-  async function open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  async function open(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    client: string,
+  ): Promise<void> {
     if (!isInitializeRequest(body))
       return reply(res, 400, "Bad Request: no valid session id; initialize first");
-    if (!sessions.hasRoom()) return reply(res, 503, "too many open MCP sessions", { "retry-after": "5" });
+    const place = sessions.reserve(client);
+    if ("status" in place)
+      return reply(res, place.status, place.message, { "retry-after": String(place.retryAfterSeconds) });
     const id = randomUUID();
     const server = runtime.createServer();
+    let initialized = false;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       enableJsonResponse: true,
       // Registered only once initialize succeeded.
-      onsessioninitialized: () => sessions.add(session),
+      onsessioninitialized: () => {
+        initialized = true;
+        sessions.add(session);
+      },
     });
-    const session: Session = { id, server, transport, lastSeen: Date.now(), inflight: 0 };
+    const session: Session = { id, client, server, transport, lastSeen: Date.now(), inflight: 0 };
     transport.onclose = () => sessions.delete(id);
-    await server.connect(transport);
-    await inSession(session, req, res, body);
+    try {
+      await server.connect(transport);
+      await inSession(session, req, res, body);
+    } finally {
+      if (!initialized) {
+        place.release();
+        await server.close().catch(() => {});
+      }
+    }
   }
 
   return {
@@ -164,13 +186,18 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       try {
         const url = new URL(req.url ?? "/", "http://mcp.invalid");
         if (url.pathname !== path) return reply(res, 404, "not found");
+        let client: string;
         if (bearer) {
-          if (!bearer.accepts(req.headers.authorization)) {
+          const index = bearer.match(req.headers.authorization);
+          if (index < 0) {
             return reply(res, 401, "unauthorized", { "www-authenticate": 'Bearer realm="slackline-mcp"' });
           }
+          client = `token:${index}`;
         } else if (!requestFromLoopbackName(req)) {
           // Without a token, only loopback names: a DNS-rebinding page cannot reach the tools.
           return reply(res, 403, "forbidden: set SLACKLINE_MCP_TOKEN to accept this Host or Origin");
+        } else {
+          client = `addr:${req.socket.remoteAddress ?? "unknown"}`;
         }
         if (closed) return reply(res, 503, "shutting down", { "retry-after": "1" });
         if (req.method !== "POST" && req.method !== "GET" && req.method !== "DELETE") {
@@ -180,12 +207,13 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
         const id = req.headers["mcp-session-id"];
         if (typeof id === "string") {
           const session = sessions.get(id);
-          // 404 tells the client its session is gone and it should initialize again.
-          if (!session) return reply(res, 404, "unknown or expired MCP session");
+          // 404 tells the client its session is gone and it should initialize again. Another
+          // client's session id is as unknown as a made-up one.
+          if (!session || session.client !== client) return reply(res, 404, "unknown or expired MCP session");
           return await inSession(session, req, res, body);
         }
         if (req.method !== "POST") return reply(res, 400, "Bad Request: no session id");
-        await open(req, res, body);
+        await open(req, res, body, client);
       } catch (err) {
         if (err instanceof HttpError) return reply(res, err.status, err.message);
         options.logger.error({ err }, "mcp http request failed");

@@ -1,7 +1,11 @@
 export { type McpCommandHandle, type McpCommandOptions, mcpCommand } from "./cli.js";
 export { type McpConfig, mcpConfigFromEnv } from "./config.js";
 export { createMcpHttpHandler, type McpHttpHandler, type McpHttpHandlerOptions } from "./http.js";
+export { SessionStore } from "./http-sessions.js";
 export type { EventFilter, InboxEvent } from "./inbox/event.js";
-export { EventInbox, type EventInboxOptions } from "./inbox/inbox.js";
+export { EventInbox, type EventInboxOptions, type ReturnedEvent } from "./inbox/inbox.js";
 export { createMcpRuntime, type McpRuntime, type McpRuntimeOptions } from "./runtime.js";
 export { createMcpServer } from "./server.js";
+export { PacedError, TierPacer, TokenBucket } from "./slack/pacer.js";
+export { SLACK_RATE_LIMITS, type Tier, tierOf } from "./slack/tiers.js";
+export { TOOL_CATALOG, type ToolInfo, type ToolName } from "./tools/catalog.js";

@@ -3,9 +3,12 @@ import type { Env } from "../config/env.js";
 import type { Logger } from "../observability/logger.js";
 import type { QueueBackend } from "../queue/types.js";
 import { type McpConfig, mcpConfigFromEnv } from "./config.js";
+import { SlackDirectory } from "./directory/directory.js";
 import { EventInbox } from "./inbox/inbox.js";
-import { createMcpServer } from "./server.js";
-import { createSlackClient } from "./slack-client.js";
+import { createMcpServer, declareTools } from "./server.js";
+import { createSlackClient } from "./slack/client.js";
+import { TierPacer } from "./slack/pacer.js";
+import { ToolGate, unknownToolNames } from "./tools/catalog.js";
 import type { ToolDeps } from "./tools/deps.js";
 import { WritePolicy } from "./write-policy.js";
 
@@ -15,7 +18,7 @@ export interface McpRuntimeOptions {
   logger: Logger;
 }
 
-/** What every transport shares: config, the Slack client, the event inbox; servers are made per session. */
+/** What every transport shares: config, the Slack clients, the event inbox; servers are made per session. */
 export interface McpRuntime {
   readonly config: McpConfig;
   readonly deps: ToolDeps;
@@ -26,28 +29,58 @@ export interface McpRuntime {
 
 export function createMcpRuntime({ env, backend, logger }: McpRuntimeOptions): McpRuntime {
   const config = mcpConfigFromEnv(env);
-  if (!config.slackToken) logger.warn("SLACK_BOT_TOKEN is not set: Slack tools will answer not_authed");
+  const unknown = unknownToolNames(config.tools);
+  if (unknown.length > 0) throw new Error(`SLACKLINE_MCP_TOOLS names no such tool: ${unknown.join(", ")}`);
+  if (!config.slackToken && !config.userToken)
+    logger.warn("neither SLACK_BOT_TOKEN nor SLACK_USER_TOKEN is set: only the inbox tools are offered");
+  const client = (token: string | undefined) =>
+    token
+      ? createSlackClient(
+          token,
+          config.slackApiUrl,
+          config.rateLimits && new TierPacer(config.rateLimits),
+          logger,
+        )
+      : null;
+  const bot = client(config.slackToken);
   const inbox = config.inbox
     ? new EventInbox(backend, {
         topic: config.topic,
         group: config.group,
         capacity: config.inboxSize,
+        ackLeaseMs: config.ackLeaseMs,
+        includeOwn: config.inboxIncludeOwn,
         logger,
       })
     : null;
   inbox?.start();
+  const gate = new ToolGate({
+    bot: bot !== null,
+    user: config.userToken !== undefined,
+    inbox: inbox !== null,
+    readOnly: config.readOnly,
+    allow: config.tools,
+  });
   const deps: ToolDeps = {
-    slack: createSlackClient(config, logger),
+    config,
+    bot,
+    user: client(config.userToken),
     policy: new WritePolicy(config.writeChannels),
     inbox,
+    directory: bot ? new SlackDirectory(bot, config.directoryTtlMs) : null,
+    gate,
     logger,
   };
+  const tools = declareTools(deps);
   logger.info(
     {
       topic: config.topic,
       group: config.group,
       inbox: config.inbox,
+      readOnly: config.readOnly,
+      tools: tools.names.length,
       writeChannels: config.writeChannels ? [...config.writeChannels] : "any",
+      pacing: config.rateLimits ? "slack tiers" : "off",
     },
     "mcp server ready",
   );
@@ -55,7 +88,7 @@ export function createMcpRuntime({ env, backend, logger }: McpRuntimeOptions): M
   return {
     config,
     deps,
-    createServer: () => createMcpServer(deps),
+    createServer: () => createMcpServer(deps, tools),
     close: () => {
       closing ??= inbox ? inbox.close() : Promise.resolve();
       return closing;

@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { type LogFormat, prettyDestination } from "./pretty.js";
 
 export type { Logger };
 
@@ -23,6 +24,8 @@ export interface LoggerOptions {
   /** Where JSON lines go: stdout by default, stderr for the MCP stdio transport (stdout is the protocol). */
   destination?: "stdout" | "stderr";
   name?: string;
+  /** JSON lines (the default) or pino-pretty's readable ones, for development. */
+  format?: LogFormat;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -34,7 +37,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACT, censor: "[redacted]" },
       base: { pid: process.pid },
     },
-    pino.destination({ fd, sync: fd === 2 }),
+    options.format === "pretty" ? prettyDestination(fd) : pino.destination({ fd, sync: fd === 2 }),
   );
 }
 

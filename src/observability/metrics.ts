@@ -35,11 +35,36 @@ export class Metrics {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  readonly connections = new Gauge({
+    name: "slackline_connections",
+    help: "HTTP connections open, by listener (slack, ops)",
+    labelNames: ["listener"] as const,
+    registers: [this.registry],
+  });
+  readonly connectionsRefused = new Counter({
+    name: "slackline_connections_refused_total",
+    help: "HTTP connections refused at once because the listener had HTTP_MAX_CONNECTIONS open",
+    labelNames: ["listener"] as const,
+    registers: [this.registry],
+  });
+  readonly connectionsShed = new Counter({
+    name: "slackline_connections_shed_total",
+    help: "HTTP connections that had sent no complete request, closed near HTTP_MAX_CONNECTIONS to make room",
+    labelNames: ["listener"] as const,
+    registers: [this.registry],
+  });
   readonly handlerSeconds = new Histogram({
     name: "slackline_handler_seconds",
     help: "Handler run time by route and outcome (ok, error, timeout)",
     labelNames: ["route", "outcome"] as const,
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
+  readonly responderSeconds = new Histogram({
+    name: "slackline_responder_seconds",
+    help: "Inline responder run time by route and outcome (ok, error, timeout: the latter two got Slack the fallback answer)",
+    labelNames: ["route", "outcome"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
   readonly deliveries = new Counter({
@@ -58,6 +83,75 @@ export class Metrics {
     name: "slackline_dead_letters_total",
     help: "Deliveries moved to the dead-letter queue after their last attempt",
     labelNames: ["group"] as const,
+    registers: [this.registry],
+  });
+  readonly unrouted = new Counter({
+    name: "slackline_unrouted_total",
+    help: "Deliveries no route matched (and no onUnknown caught): acked with nothing run, by event type",
+    labelNames: ["type"] as const,
+    registers: [this.registry],
+  });
+  /** Each worker's count of deliveries taken and not yet settled, read when the gauge is read. */
+  private readonly inFlightSources = new Map<string, Set<() => number>>();
+  readonly inFlight = new Gauge({
+    name: "slackline_in_flight",
+    help: "Deliveries the workers of this process have taken and not yet settled, by group",
+    labelNames: ["group"] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.inFlight.reset();
+      for (const [group, sources] of this.inFlightSources) {
+        let n = 0;
+        for (const read of sources) n += read();
+        this.inFlight.set({ group }, n);
+      }
+    },
+  });
+
+  /**
+   * A worker reports its in-flight count by a function read at scrape time (nothing per delivery).
+   * Returns the function that stops it.
+   */
+  trackInFlight(group: string, read: () => number): () => void {
+    let sources = this.inFlightSources.get(group);
+    if (!sources) {
+      sources = new Set();
+      this.inFlightSources.set(group, sources);
+    }
+    sources.add(read);
+    return () => {
+      sources.delete(read);
+      if (sources.size === 0 && this.inFlightSources.get(group) === sources)
+        this.inFlightSources.delete(group);
+    };
+  }
+
+  readonly socketConnected = new Gauge({
+    name: "slackline_socket_connected",
+    help: "Socket Mode connections open now (SLACK_SOCKET_CONNECTIONS are wanted)",
+    registers: [this.registry],
+  });
+  readonly socketReconnects = new Counter({
+    name: "slackline_socket_reconnects_total",
+    help: "Socket Mode connections lost and reopened, by reason (Slack's disconnect reason: refresh_requested, link_disabled, warning; or connection_lost)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly socketEnvelopes = new Counter({
+    name: "slackline_socket_envelopes_total",
+    help: "Socket Mode envelopes by type (events_api, interactive, slash_commands, other) and outcome (accepted, duplicate, answered: acked; unavailable, not_taken: not acked, so Slack redelivers; rejected: malformed, acked)",
+    labelNames: ["type", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly socketAckSeconds = new Histogram({
+    name: "slackline_socket_ack_seconds",
+    help: "Time from receiving a Socket Mode envelope to sending its ack",
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly socketAckFailures = new Counter({
+    name: "slackline_socket_ack_failures_total",
+    help: "Acks that could not be sent because the connection closed first (Slack redelivers; the dedup absorbs it)",
     registers: [this.registry],
   });
 

@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ConfigError } from "../config/config-error.js";
 import type { Env } from "../config/env.js";
 import { SlacklineError } from "../errors.js";
 import { memoryInfo } from "./backends/memory/about.js";
@@ -9,6 +10,7 @@ import { rabbitmqInfo } from "./backends/rabbitmq/about.js";
 import { redisInfo } from "./backends/redis/about.js";
 import { slackInfo } from "./backends/slack/about.js";
 import { sqliteInfo } from "./backends/sqlite/about.js";
+import { sqsInfo } from "./backends/sqs/about.js";
 import type { BackendInfo, QueueBackendFactory } from "./types.js";
 
 /**
@@ -25,6 +27,7 @@ const BUILT_INS: Record<string, { info: BackendInfo; load: () => Promise<QueueBa
     load: async () => (await import("./backends/rabbitmq.js")).rabbitmqBackend,
   },
   slack: { info: slackInfo, load: async () => (await import("./backends/slack.js")).slackBackend },
+  sqs: { info: sqsInfo, load: async () => (await import("./backends/sqs.js")).sqsBackend },
 };
 
 /** What a built-in backend says of itself, or undefined for a plugin's name. */
@@ -103,14 +106,14 @@ export class UnknownBackendError extends SlacklineError {
 async function loadPlugin(plugin: PluginBackend): Promise<QueueBackendFactory> {
   const rel = relative(plugin.packageDir, plugin.modulePath);
   if (rel.startsWith("..") || isAbsolute(rel)) {
-    throw new Error(
+    throw new ConfigError(
       `plugin ${plugin.packageName} names a module outside its package (${plugin.modulePath}); refused`,
     );
   }
   const module = (await import(pathToFileURL(plugin.modulePath).href)) as Record<string, unknown>;
   const candidate = (module.default ?? module.backend ?? module.factory) as QueueBackendFactory | undefined;
   if (!candidate || typeof candidate.fromEnv !== "function") {
-    throw new Error(
+    throw new ConfigError(
       `plugin ${plugin.packageName} (${plugin.modulePath}) does not export a factory with fromEnv(env) as its default export`,
     );
   }
@@ -139,7 +142,7 @@ export async function resolveBackend(env: Env, root: string = process.cwd()): Pr
     if (builtIn) return { name, factory: await builtIn.load(), source: "built-in" };
     const candidates = usable.filter((p) => p.name === name);
     if (candidates.length > 1) {
-      throw new Error(
+      throw new ConfigError(
         `QUEUE_BACKEND "${name}" is offered by several plugins (${candidates.map((p) => p.packageName).join(", ")}); uninstall all but one`,
       );
     }

@@ -50,8 +50,10 @@ export interface DeadLetter<M = Envelope> {
 export interface QueueStats {
   /** Messages not yet acked by the group (ready, delayed or leased). */
   depth: number;
-  /** Age in ms of the oldest such message, or null when there is none. */
+  /** Age in ms of the oldest such message, or null when there is none (or, with messages waiting, unknown). */
   oldestAgeMs: number | null;
+  /** Set when the figures are not exact: what they leave out (shown beside them, e.g. by the dashboard). */
+  partial?: string;
 }
 
 export interface QueueBackend {
@@ -79,12 +81,23 @@ export interface QueueBackend {
    * worker takes a batch at a time: one processed-marker lookup and one wake-up for all of it.
    */
   consumeBatches?(topic: string, options: ConsumeOptions): AsyncIterable<readonly Delivery[]>;
-  listDeadLetters(topic: string, options?: { limit?: number }): Promise<DeadLetter[]>;
+  /**
+   * Dead letters in the DLQ's order, oldest first, at most `limit` (default 100). With `after` (the id
+   * of the last dead letter of the previous page), only those after it: a cursor, so a large DLQ is
+   * read a page at a time. A backend that cannot resume from an id ignores `after` and returns the
+   * first page again (callers detect that by the ids repeating).
+   */
+  listDeadLetters(topic: string, options?: { limit?: number; after?: string }): Promise<DeadLetter[]>;
   /** Moves dead letters (all, or those ids) back to the queue for their group; resolves with the count. */
   replayDeadLetters(topic: string, options?: { ids?: string[] }): Promise<number>;
   purgeDeadLetters(topic: string, options?: { ids?: string[] }): Promise<number>;
   /** Rejects when the backend cannot be reached (readiness). */
   ping(): Promise<void>;
+  /**
+   * Optional: a start-up warning when the backend keeps less than it seems to (a Redis without
+   * persistence), saying what a restart of it would lose; null when there is nothing to say.
+   */
+  persistenceWarning?(): Promise<string | null>;
   stats(topic: string, group: string): Promise<QueueStats>;
   /** Stops every consumer (their iterators end), hands back unsettled deliveries, releases connections. */
   close(): Promise<void>;

@@ -72,7 +72,9 @@ export class LockApi {
             : code === ErrorCode.RequestError
               ? "request_failed"
               : "error";
-        throw new SlackLockError(what, method, `${method} failed: ${(err as Error).message}`);
+        throw new SlackLockError(what, method, `${method} failed: ${(err as Error).message}`, undefined, {
+          cause: err,
+        });
       }
     }
   }

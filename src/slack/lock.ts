@@ -1,4 +1,5 @@
 import type { WebClient } from "@slack/web-api";
+import { ConfigError } from "../config/config-error.js";
 import type { Logger } from "../observability/logger.js";
 import { LockApi } from "./lock-api.js";
 import { type Claim, type ClaimResult, held, isDone, type LockContext, markDone } from "./lock-context.js";
@@ -65,12 +66,12 @@ export class SlackLock {
   constructor(options: SlackLockOptions) {
     const o = { ...LOCK_DEFAULTS, ...stripUndefined(options) };
     for (const name of [o.emoji, o.doneEmoji]) {
-      if (!EMOJI.test(name)) throw new Error(`"${name}" is not an emoji name (lowercase, no colons)`);
+      if (!EMOJI.test(name)) throw new ConfigError(`"${name}" is not an emoji name (lowercase, no colons)`);
     }
-    if (o.emoji === o.doneEmoji) throw new Error("the claim emoji and the done emoji must differ");
+    if (o.emoji === o.doneEmoji) throw new ConfigError("the claim emoji and the done emoji must differ");
     if (o.strategy !== "pin" && o.strategy !== "reaction")
-      throw new Error(`unknown lock strategy "${o.strategy}"`);
-    if (!(o.staleMs > 0)) throw new Error("staleMs must be positive");
+      throw new ConfigError(`unknown lock strategy "${o.strategy}"`);
+    if (!(o.staleMs > 0)) throw new ConfigError("staleMs must be positive");
     this.strategy = o.strategy;
     const api = new LockApi(options.client, { maxRateLimitWaitMs: o.maxRateLimitWaitMs });
     this.ctx = {

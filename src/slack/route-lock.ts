@@ -1,4 +1,5 @@
 import { LogLevel, WebClient } from "@slack/web-api";
+import { ConfigError } from "../config/config-error.js";
 import type { Env } from "../config/env.js";
 import type { Envelope } from "../envelope/envelope.js";
 import type { Logger } from "../observability/logger.js";
@@ -24,7 +25,7 @@ export function slackRouteLock(options: SlackLockOptions | { lock: SlackLock }):
       const key = `${channel}/${ts}`;
       const other = routeOf.get(key);
       if (other !== undefined && other !== routeId) {
-        throw new Error(
+        throw new ConfigError(
           `routes "${other}" and "${routeId}" both claim ${key} through the slack lock; its done marker is per message, so one would be skipped: claim one route per message`,
         );
       }

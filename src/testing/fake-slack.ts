@@ -1,25 +1,34 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Dispatcher } from "./fake-slack/dispatch.js";
+import { handleFileRoute } from "./fake-slack/file-routes.js";
 import { BadRequest, readParams, sendJson, tokenOf } from "./fake-slack/http.js";
 import { type RateLimitConfig, RateLimiter } from "./fake-slack/rate-limit.js";
 import { renderMessage, renderReactions } from "./fake-slack/render.js";
+import { FakeResponseUrls } from "./fake-slack/response-urls.js";
 import type {
   BotSeed,
   ChannelSeed,
   FakeBot,
   FakeChannel,
+  FakeEphemeral,
+  FakeFile,
   FakePin,
   FakeReaction,
   FakeSlackCall,
   FakeSlackSeed,
   FakeTeam,
   FakeUser,
+  FakeUsergroup,
+  FileSeed,
   MessageSeed,
+  UsergroupSeed,
   UserSeed,
+  UserTokenSeed,
 } from "./fake-slack/types.js";
 import { Workspace } from "./fake-slack/workspace.js";
 
+export { generatedUsers } from "./fake-slack/directory.js";
 export type { RateLimitConfig } from "./fake-slack/rate-limit.js";
 export type * from "./fake-slack/types.js";
 
@@ -31,6 +40,8 @@ export interface FakeSlackOptions {
   team?: Partial<FakeTeam>;
   /** Bot installations (token -> bot user). Default: one bot with token `xoxb-fake-token`. */
   bots?: BotSeed[];
+  /** User tokens (xoxp), each acting as a user of the seed. None by default. */
+  userTokens?: UserTokenSeed[];
   seed?: FakeSlackSeed;
   rateLimit?: RateLimitConfig;
 }
@@ -53,6 +64,8 @@ export class FakeSlack {
   readonly workspace: Workspace;
   /** Every call answered so far, oldest first. */
   readonly calls: FakeSlackCall[] = [];
+  /** The response_url endpoints this fake serves, and what was posted to them. */
+  readonly responseUrls = new FakeResponseUrls();
   private readonly limiter: RateLimiter;
   private readonly dispatcher: Dispatcher;
   private server: Server | null = null;
@@ -72,6 +85,7 @@ export class FakeSlack {
     this.limiter = new RateLimiter(options.rateLimit);
     this.dispatcher = new Dispatcher(this.workspace, this.limiter, this.calls);
     if (options.seed) this.seed(options.seed);
+    for (const token of options.userTokens ?? []) this.workspace.addUserToken(token);
   }
 
   /** Creates and starts a fake in one step. */
@@ -93,6 +107,7 @@ export class FakeSlack {
     const { port } = server.address() as AddressInfo;
     this.server = server;
     this.baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    this.workspace.origin = this.baseUrl;
     return this;
   }
 
@@ -117,6 +132,17 @@ export class FakeSlack {
     return `${this.url}/api/`;
   }
 
+  /** A new response_url for a payload (`<url>/response/<id>`); `responses()` shows what it got. */
+  responseUrl(): string {
+    return `${this.url}/response/${this.responseUrls.mint()}`;
+  }
+
+  /** What was posted to a response_url (all of them, or the one given), oldest first. */
+  responses(url?: string): Record<string, unknown>[] {
+    const id = url?.slice(url.lastIndexOf("/") + 1);
+    return this.responseUrls.posted.filter((r) => id === undefined || r.id === id).map((r) => r.body);
+  }
+
   /** The first bot's token. */
   get token(): string {
     return this.bots[0]!.token;
@@ -137,6 +163,7 @@ export class FakeSlack {
 
   seed(seed: FakeSlackSeed): void {
     for (const user of seed.users ?? []) this.addUser(user);
+    for (const group of seed.usergroups ?? []) this.addUsergroup(group);
     for (const [name, value] of Object.entries(seed.emoji ?? {})) this.addEmoji(name, value);
     for (const channel of seed.channels ?? []) this.addChannel(channel);
   }
@@ -148,6 +175,44 @@ export class FakeSlack {
 
   addUser(user: UserSeed): FakeUser {
     return this.workspace.addUser(user);
+  }
+
+  /** Many users at once (e.g. `generatedUsers(50_000)`): a 50,000-user workspace seeds in well under a second. */
+  addUsers(users: Iterable<UserSeed>): number {
+    let count = 0;
+    for (const user of users) {
+      this.workspace.addUser(user);
+      count += 1;
+    }
+    return count;
+  }
+
+  /** A user token (xoxp) acting as an existing user. */
+  addUserToken(token: UserTokenSeed): void {
+    this.workspace.addUserToken(token);
+  }
+
+  addUsergroup(group: UsergroupSeed): FakeUsergroup {
+    return this.workspace.directory.addUsergroup(group);
+  }
+
+  /** A file shared in `channel` by a message, as if uploaded; its content is served at url_private. */
+  addFile(channel: string, seed: FileSeed): FakeFile {
+    const content = typeof seed.content === "string" ? Buffer.from(seed.content) : seed.content;
+    const user = seed.user ?? this.bots[0]!.user_id;
+    const file = this.workspace.files.reserve(seed.name, content.length, user, seed.mimetype);
+    this.workspace.files.receive(file.id, content);
+    file.title = seed.title ?? seed.name;
+    file.completed = true;
+    const target = this.workspace.channel(channel);
+    file.channels.push(target.id);
+    this.workspace.post(target.id, { user, text: seed.initial_comment ?? "", files: [file.id] });
+    return file;
+  }
+
+  /** Sets how far `user` has read `channel` (conversations.info's last_read and unread counts). */
+  markRead(channel: string, user: string, ts: string): void {
+    this.workspace.markRead(channel, user, ts);
   }
 
   /** A channel; without `members`, everyone is a member. */
@@ -199,6 +264,17 @@ export class FakeSlack {
     return this.workspace.pins(channel).map((p) => ({ ...p }));
   }
 
+  /** Ephemeral messages posted in `channel`, oldest first. */
+  ephemerals(channel: string): FakeEphemeral[] {
+    const id = this.workspace.channel(channel).id;
+    return this.workspace.ephemerals.filter((e) => e.channel === id).map((e) => ({ ...e }));
+  }
+
+  /** A file by id (its content included), or undefined. */
+  file(id: string): FakeFile | undefined {
+    return this.workspace.files.find(id);
+  }
+
   /** Calls to one method, oldest first. */
   callsTo(method: string): FakeSlackCall[] {
     return this.calls.filter((c) => c.method === method);
@@ -228,7 +304,12 @@ export class FakeSlack {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? "/", "http://fake-slack.invalid");
-      if (!url.pathname.startsWith("/api/")) return sendJson(res, 404, { ok: false, error: "not_found" });
+      if (url.pathname.startsWith("/response/"))
+        return await this.responseUrls.handle(req, res, url.pathname.slice("/response/".length));
+      if (!url.pathname.startsWith("/api/")) {
+        if (await handleFileRoute(this.workspace, req, res, url.pathname)) return;
+        return sendJson(res, 404, { ok: false, error: "not_found" });
+      }
       if (req.method !== "POST" && req.method !== "GET") {
         return sendJson(res, 405, { ok: false, error: "method_not_allowed" }, { allow: "GET, POST" });
       }

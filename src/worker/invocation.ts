@@ -1,6 +1,8 @@
-import type { WebClient } from "@slack/web-api";
+import type { ChatPostMessageResponse, WebClient } from "@slack/web-api";
 import type { Envelope } from "../envelope/envelope.js";
 import type { HandlerContext } from "../handlers/context.js";
+import type { MessageResponse } from "../handlers/payloads.js";
+import { respondTo, sayIn } from "../handlers/replies.js";
 import type { Logger } from "../observability/logger.js";
 
 /**
@@ -13,6 +15,8 @@ export class Invocation implements HandlerContext {
   private childLogger: Logger | undefined;
   private controller: AbortController | undefined;
   private aborted = false;
+  private respondFn: HandlerContext["respond"] | undefined;
+  private sayFn: HandlerContext["say"] | undefined;
 
   constructor(
     readonly envelope: Envelope,
@@ -39,6 +43,20 @@ export class Invocation implements HandlerContext {
       if (this.aborted || this.hardStopped()) this.controller.abort();
     }
     return this.controller.signal;
+  }
+
+  // Handlers destructure them (`{ respond, say }`), so they are functions bound to this call, made
+  // on first use.
+  get respond(): HandlerContext["respond"] {
+    this.respondFn ??= (message: MessageResponse | string) => respondTo(this.envelope, message, this.signal);
+    return this.respondFn;
+  }
+
+  get say(): HandlerContext["say"] {
+    this.sayFn ??= (
+      message: string | (MessageResponse & Record<string, unknown>),
+    ): Promise<ChatPostMessageResponse> => sayIn(this.envelope, this.client, message);
+    return this.sayFn;
   }
 
   /** The handler's timeout passed or the worker stops: abort its signal, now or once it is made. */

@@ -102,7 +102,7 @@ describe("slackline start, end to end (child process, SQLite, real HTTP)", () =>
         ["send", join(PAYLOADS, file), "--url", `${url}/slack/events`, "--fresh"],
         env,
       );
-      expect(sent.stdout.trim(), `${file}: ${sent.stderr}`).toBe("200 OK");
+      expect(sent.stdout.trim(), `${file}: ${sent.stderr}`).toMatch(/^200 OK \(queued as \S+\)$/);
       const all = await eventually(
         () => doneRoutes(records),
         (r) => r.length >= before + routes.length,
@@ -163,7 +163,13 @@ describe("slackline start, end to end (child process, SQLite, real HTTP)", () =>
       env,
       JSON.stringify(body),
     );
-    expect(sent.stdout.trim().split("\n")).toEqual(["200 OK", "200 OK", "200 OK", "200 OK"]);
+    // One of the four is queued; the other three are told apart as duplicates of it.
+    expect(sent.stdout.trim().split("\n").sort()).toEqual([
+      `200 OK (duplicate of ${id}, nothing queued)`,
+      `200 OK (duplicate of ${id}, nothing queued)`,
+      `200 OK (duplicate of ${id}, nothing queued)`,
+      `200 OK (queued as ${id})`,
+    ]);
     await eventually(
       () => doneRoutes(records, id),
       (r) => r.length >= 1,
@@ -205,6 +211,40 @@ describe("slackline start, end to end (child process, SQLite, real HTTP)", () =>
     expect(
       readRecords(records).filter((r) => r.id === id && r.tag === "sibling" && r.phase === "run"),
     ).toHaveLength(1);
+  });
+
+  it("`send --wait` prints the routes that ran; a second send is a duplicate, with the original's outcome", async () => {
+    const { body, id } = freshPayload("app_mention.json");
+    const send = () =>
+      runSlackline(["send", "-", "--url", `${url}/slack/events`, "--wait", "15"], env, JSON.stringify(body));
+    const first = await send();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout.trim().split("\n")).toEqual([
+      `200 OK (queued as ${id})`,
+      "  handled by app_mention x2 (group default, attempt 1)",
+    ]);
+    const again = await send();
+    expect(again.stdout.trim().split("\n")).toEqual([
+      `200 OK (duplicate of ${id}, nothing queued)`,
+      "  the original: handled by app_mention x2 (group default, attempt 1)",
+    ]);
+  });
+
+  it("`send --wait` shows each failed attempt, then the dead letter, and exits 1", async () => {
+    const { body, id } = freshPayload("app_mention.json", "<@U0LAN0Z89> always-fail");
+    const sent = await runSlackline(
+      ["send", "-", "--url", `${url}/slack/events`, "--wait", "15"],
+      env,
+      JSON.stringify(body),
+    );
+    expect(sent.code).toBe(1);
+    const lines = sent.stdout.trim().split("\n");
+    expect(lines[0]).toBe(`200 OK (queued as ${id})`);
+    expect(lines.slice(1)).toEqual([
+      "  failed (group default, attempt 1): app_mention: Error: this handler always fails; will retry",
+      "  failed (group default, attempt 2): app_mention: Error: this handler always fails; will retry",
+      "  dead-lettered (group default, attempt 3): app_mention: Error: this handler always fails; see slackline dlq list",
+    ]);
   });
 
   it("/metrics reports requests, handler outcomes and queue depth", async () => {

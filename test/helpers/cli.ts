@@ -22,10 +22,15 @@ export interface Running {
 }
 
 /** Starts `slackline <args>` as a real child process. */
-export function spawnSlackline(args: string[], env: Record<string, string>): Running {
+export function spawnSlackline(
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Running {
   const proc = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    cwd: options.cwd ?? ROOT,
+    // Tests read the JSON lines (a --dev child would otherwise log readable ones).
+    env: { ...process.env, LOG_LEVEL: "info", LOG_FORMAT: "json", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -66,10 +71,11 @@ export function runSlackline(
   args: string[],
   env: Record<string, string>,
   input?: string,
+  options: { cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
     const proc = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
+      cwd: options.cwd ?? ROOT,
       env: { ...process.env, ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });

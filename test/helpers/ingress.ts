@@ -1,7 +1,11 @@
 import { MemoryDedupStore } from "../../src/dedup/memory.js";
 import type { DedupStore } from "../../src/dedup/types.js";
+import { IngressCore } from "../../src/ingress/core.js";
+import { createHttpIngress } from "../../src/ingress/http/handler.js";
+import { listen, type RunningServer } from "../../src/ingress/http/listen.js";
+import { backendReadiness, opsRoutes } from "../../src/ingress/http/ops.js";
+import type { InlineAnswers } from "../../src/ingress/inline.js";
 import { IngressPublisher } from "../../src/ingress/publisher.js";
-import { createIngressHandler, listen, type RunningServer } from "../../src/ingress/server.js";
 import { signSlackRequest } from "../../src/ingress/signature.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
@@ -28,17 +32,27 @@ export interface PostOptions {
 /** A real ingress on a loopback port, in this process, over the given backend. */
 export async function startTestIngress(
   backend: QueueBackend,
-  options: { dedup?: DedupStore | null; maxBodyBytes?: number } = {},
+  options: {
+    dedup?: DedupStore | null;
+    maxBodyBytes?: number;
+    inline?: InlineAnswers;
+    metrics?: Metrics;
+  } = {},
 ): Promise<TestIngress> {
-  const metrics = new Metrics();
+  const metrics = options.metrics ?? new Metrics();
   const dedup = options.dedup === undefined ? new MemoryDedupStore() : options.dedup;
   const publisher = new IngressPublisher(backend, TOPIC, 3600, dedup);
-  const handler = createIngressHandler({
-    backend,
+  const core = new IngressCore({
     publisher,
     signingSecrets: [SECRET],
     metrics,
     logger: silentLogger,
+    ...(options.inline ? { inline: options.inline } : {}),
+  });
+  const handler = createHttpIngress({
+    core,
+    metrics,
+    routes: [opsRoutes({ metrics, readiness: [backendReadiness(backend)] })],
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });
   const server = await listen(handler, 0, "127.0.0.1");

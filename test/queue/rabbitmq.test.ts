@@ -25,6 +25,10 @@ describe.skipIf(!available)("rabbitmq", () => {
 
   queueBackendContract({
     name: "rabbitmq",
+    skip: {
+      "listDeadLetters reads a page at a time after a dead-letter id":
+        "the DLQ is read by basic.get from its head: no cursor; callers read it in one pass",
+    },
     create: async () => {
       const q = await RabbitQueue.fromEnv(env);
       created.push(q);

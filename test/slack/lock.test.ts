@@ -163,20 +163,22 @@ for (const strategy of ["pin", "reaction"] as const) {
       const ts = message();
       slack.rateLimitNext(1, { retryAfter: 5 });
       const err = await thrown(lockFor("xoxb-A", strategy, { maxRateLimitWaitMs: 1000 }).claim(CHANNEL, ts));
-      expect(err.code).toBe("ratelimited");
+      expect(err.slackError).toBe("ratelimited");
       expect(err.retryAfterMs).toBe(5000);
     });
 
     it("not_in_channel, invalid_auth and other failures are errors, never held", async () => {
       const other = slack.addMessage("CPRIVATE", { user: "UHUMAN", text: "not ours" }).ts;
-      expect((await thrown(lockFor("xoxb-A", strategy).claim("CPRIVATE", other))).code).toBe(
+      expect((await thrown(lockFor("xoxb-A", strategy).claim("CPRIVATE", other))).slackError).toBe(
         "not_in_channel",
       );
       const ts = message();
-      expect((await thrown(lockFor("xoxb-nobody", strategy).claim(CHANNEL, ts))).code).toBe("invalid_auth");
+      expect((await thrown(lockFor("xoxb-nobody", strategy).claim(CHANNEL, ts))).slackError).toBe(
+        "invalid_auth",
+      );
       slack.failNext(strategy === "pin" ? "pins.add" : "reactions.add", "fatal_error");
-      expect((await thrown(lockFor("xoxb-A", strategy).claim(CHANNEL, ts))).code).toBe("fatal_error");
-      expect((await thrown(lockFor("xoxb-A", strategy).claim(CHANNEL, "1.000001"))).code).toBe(
+      expect((await thrown(lockFor("xoxb-A", strategy).claim(CHANNEL, ts))).slackError).toBe("fatal_error");
+      expect((await thrown(lockFor("xoxb-A", strategy).claim(CHANNEL, "1.000001"))).slackError).toBe(
         "message_not_found",
       );
       // None of that left a claim behind.

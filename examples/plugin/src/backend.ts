@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   type ConsumeOptions,
   type DeadLetter,
@@ -158,7 +157,8 @@ export class ExampleQueue implements QueueBackend {
         settle(() => {
           group.slots.delete(slot.item.seq);
           topic.dead.push({
-            id: randomUUID(),
+            // Increasing ids: listDeadLetters' `after` cursor compares them.
+            id: String(++this.seq),
             topic: topicName,
             group: groupName,
             message: slot.item.message,
@@ -173,8 +173,14 @@ export class ExampleQueue implements QueueBackend {
     };
   }
 
-  async listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
-    return this.topic(topic).dead.slice(0, options.limit ?? 100);
+  /** Oldest first; `after` is the id of the last dead letter of the previous page. */
+  async listDeadLetters(
+    topic: string,
+    options: { limit?: number; after?: string } = {},
+  ): Promise<DeadLetter[]> {
+    const after = Number(options.after ?? 0);
+    const dead = this.topic(topic).dead.filter((d) => Number(d.id) > after);
+    return dead.slice(0, options.limit ?? 100);
   }
 
   /** Back to the group each died in, and only to it (a fresh slot no other group sees). */

@@ -1,5 +1,6 @@
 import type { Envelope, EnvelopeKind } from "../../envelope/envelope.js";
 import { routeNamesOf } from "../../handlers/router.js";
+import { AGENT_EVENT_TYPE } from "../config.js";
 
 /** One inbox entry as an agent sees it: the Slack event plus the envelope's identity. */
 export interface InboxEvent {
@@ -61,4 +62,12 @@ export function matches(envelope: Envelope, item: InboxEvent, filter: EventFilte
   if (filter.types === undefined || filter.types.length === 0) return true;
   const names = routeNamesOf(envelope);
   return filter.types.some((t) => names.includes(t));
+}
+
+/** A message (or an edit of one) whose metadata says an agent posted it through Slackline's MCP server. */
+export function isAgentMessage(envelope: Envelope): boolean {
+  const event = obj(obj(envelope.body)?.event);
+  if (!event) return false;
+  const metadata = obj(event.metadata) ?? obj(obj(event.message)?.metadata);
+  return metadata?.event_type === AGENT_EVENT_TYPE;
 }

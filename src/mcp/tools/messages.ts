@@ -1,12 +1,19 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { AGENT_EVENT_TYPE } from "../config.js";
 import { projectMessage } from "../project.js";
 import { failed, ok, slackCall, slackFailure } from "../results.js";
-import type { ToolDeps } from "./deps.js";
+import { clientOf, type RegisterTool, type ToolDeps } from "./deps.js";
+import { messageOut, nextCursorOut, outcome } from "./outputs.js";
 import { channelArg, cursorArg, limitArg, tsArg } from "./schemas.js";
 
-const blocksArg = z
+/** Slack metadata on every message an agent posts, so the inbox can skip the agent's own messages. */
+export const agentMetadata = (tool: string) => ({
+  event_type: AGENT_EVENT_TYPE,
+  event_payload: { tool },
+});
+
+export const blocksArg = z
   .union([z.array(z.record(z.string(), z.unknown())), z.string()])
   .optional()
   .describe(
@@ -14,7 +21,7 @@ const blocksArg = z
   );
 
 /** Blocks as Slack wants them, or an isError result when a JSON string does not parse to an array. */
-function parseBlocks(blocks: unknown): { blocks?: Record<string, unknown>[] } | CallToolResult {
+export function parseBlocks(blocks: unknown): { blocks?: Record<string, unknown>[] } | CallToolResult {
   if (blocks === undefined) return {};
   if (typeof blocks !== "string") return { blocks: blocks as Record<string, unknown>[] };
   try {
@@ -26,8 +33,16 @@ function parseBlocks(blocks: unknown): { blocks?: Record<string, unknown>[] } | 
   return failed("invalid_blocks_format", "blocks must be a JSON array of Block Kit blocks.");
 }
 
-export function registerMessageTools(server: McpServer, { slack, policy }: ToolDeps): void {
-  server.registerTool(
+const historyOut = {
+  channel: z.string(),
+  messages: z.array(messageOut),
+  has_more: z.boolean(),
+  next_cursor: nextCursorOut,
+};
+
+export function registerMessageTools(register: RegisterTool, deps: ToolDeps): void {
+  const { policy } = deps;
+  register(
     "slack_post_message",
     {
       title: "Post a Slack message",
@@ -39,6 +54,7 @@ export function registerMessageTools(server: McpServer, { slack, policy }: ToolD
         thread_ts: tsArg("Reply in this thread: the parent message's ts.").optional(),
         blocks: blocksArg,
       },
+      outputSchema: outcome({ channel: z.string(), ts: z.string(), thread_ts: z.string() }),
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,
@@ -52,7 +68,13 @@ export function registerMessageTools(server: McpServer, { slack, policy }: ToolD
       const parsed = parseBlocks(blocks);
       if ("isError" in parsed) return parsed as CallToolResult;
       return slackCall("chat.postMessage", async () => {
-        const res = await slack.chat.postMessage({ channel, text, thread_ts, ...parsed });
+        const res = await clientOf(deps.bot).chat.postMessage({
+          channel,
+          text,
+          thread_ts,
+          ...parsed,
+          metadata: agentMetadata("slack_post_message"),
+        });
         return ok({
           ok: true,
           channel: res.channel,
@@ -63,7 +85,7 @@ export function registerMessageTools(server: McpServer, { slack, policy }: ToolD
     },
   );
 
-  server.registerTool(
+  register(
     "slack_thread_reply",
     {
       title: "Reply in a Slack thread",
@@ -73,6 +95,15 @@ export function registerMessageTools(server: McpServer, { slack, policy }: ToolD
         thread_ts: tsArg("The thread's parent message ts."),
         texts: z.array(z.string().min(1)).min(1).max(20).describe("Reply texts, posted in this order."),
       },
+      outputSchema: outcome({
+        channel: z.string(),
+        thread_ts: z.string(),
+        replies: z.array(z.object({ ts: z.string(), text: z.string() })),
+        posted: z
+          .array(z.object({ ts: z.string(), text: z.string() }))
+          .describe("on failure: already posted"),
+        not_posted: z.array(z.string()).describe("on failure: the texts not posted"),
+      }),
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,
@@ -86,7 +117,12 @@ export function registerMessageTools(server: McpServer, { slack, policy }: ToolD
       const replies: { ts: string; text: string }[] = [];
       for (const text of texts) {
         try {
-          const res = await slack.chat.postMessage({ channel, thread_ts, text });
+          const res = await clientOf(deps.bot).chat.postMessage({
+            channel,
+            thread_ts,
+            text,
+            metadata: agentMetadata("slack_thread_reply"),
+          });
           replies.push({ ts: res.ts ?? "", text });
         } catch (err) {
           // Say what was already posted, so the agent does not post it twice.
@@ -100,7 +136,7 @@ export function registerMessageTools(server: McpServer, { slack, policy }: ToolD
     },
   );
 
-  server.registerTool(
+  register(
     "slack_read_channel_messages",
     {
       title: "Read a Slack channel",
@@ -113,11 +149,12 @@ export function registerMessageTools(server: McpServer, { slack, policy }: ToolD
         latest: tsArg("Only messages before this ts.").optional(),
         cursor: cursorArg,
       },
+      outputSchema: outcome(historyOut),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     async ({ channel, limit, oldest, latest, cursor }) =>
       slackCall("conversations.history", async () => {
-        const res = await slack.conversations.history({
+        const res = await clientOf(deps.bot).conversations.history({
           channel,
           limit: limit ?? 20,
           oldest,
@@ -133,7 +170,7 @@ export function registerMessageTools(server: McpServer, { slack, policy }: ToolD
       }),
   );
 
-  server.registerTool(
+  register(
     "slack_read_thread_messages",
     {
       title: "Read a Slack thread",
@@ -144,11 +181,17 @@ export function registerMessageTools(server: McpServer, { slack, policy }: ToolD
         limit: limitArg(50, 200),
         cursor: cursorArg,
       },
+      outputSchema: outcome({ ...historyOut, thread_ts: z.string() }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     async ({ channel, thread_ts, limit, cursor }) =>
       slackCall("conversations.replies", async () => {
-        const res = await slack.conversations.replies({ channel, ts: thread_ts, limit: limit ?? 50, cursor });
+        const res = await clientOf(deps.bot).conversations.replies({
+          channel,
+          ts: thread_ts,
+          limit: limit ?? 50,
+          cursor,
+        });
         return ok({
           channel,
           thread_ts,

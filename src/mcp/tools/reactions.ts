@@ -1,34 +1,43 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { WebClient } from "@slack/web-api";
 import { z } from "zod";
 import { ok, slackCall, slackErrorOf, slackFailure } from "../results.js";
-import type { ToolDeps } from "./deps.js";
+import { clientOf, type RegisterTool, type ToolDeps } from "./deps.js";
+import { outcome } from "./outputs.js";
 import { channelArg, tsArg } from "./schemas.js";
 
 /** Agents often write ":eyes:"; Slack wants "eyes". */
 const bare = (emoji: string): string => emoji.trim().replace(/^:/, "").replace(/:$/, "");
 
-async function listEmoji(slack: WebClient): Promise<Record<string, string>> {
+export async function listEmoji(slack: WebClient): Promise<Record<string, string>> {
   const res = await slack.emoji.list();
   return (res.emoji ?? {}) as Record<string, string>;
 }
 
-export function registerReactionTools(server: McpServer, { slack, policy }: ToolDeps): void {
-  server.registerTool(
+const reactionArgs = {
+  channel: channelArg,
+  timestamp: tsArg("The message's ts."),
+  emojis: z
+    .array(z.string().min(1))
+    .min(1)
+    .max(20)
+    .describe('Emoji names, e.g. ["eyes", "white_check_mark"].'),
+};
+
+export function registerReactionTools(register: RegisterTool, deps: ToolDeps): void {
+  const { policy } = deps;
+  register(
     "slack_add_reactions",
     {
       title: "React to a Slack message",
       description:
         "Add emoji reactions to a message. An emoji this bot already reacted with is reported, not an error.",
-      inputSchema: {
-        channel: channelArg,
-        timestamp: tsArg("The message's ts."),
-        emojis: z
-          .array(z.string().min(1))
-          .min(1)
-          .max(20)
-          .describe('Emoji names, e.g. ["eyes", "white_check_mark"].'),
-      },
+      inputSchema: reactionArgs,
+      outputSchema: outcome({
+        channel: z.string(),
+        timestamp: z.string(),
+        added: z.array(z.string()),
+        already: z.array(z.string()).describe("already there: not an error"),
+      }),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     async ({ channel, timestamp, emojis }) => {
@@ -38,7 +47,7 @@ export function registerReactionTools(server: McpServer, { slack, policy }: Tool
       const already: string[] = [];
       for (const name of emojis.map(bare)) {
         try {
-          await slack.reactions.add({ channel, timestamp, name });
+          await clientOf(deps.bot).reactions.add({ channel, timestamp, name });
           added.push(name);
         } catch (err) {
           if (slackErrorOf(err).error === "already_reacted") already.push(name);
@@ -49,39 +58,51 @@ export function registerReactionTools(server: McpServer, { slack, policy }: Tool
     },
   );
 
-  server.registerTool(
+  register(
+    "slack_remove_reactions",
+    {
+      title: "Remove reactions from a Slack message",
+      description:
+        "Remove the bot's own emoji reactions from a message. An emoji the bot had not reacted with is reported in `absent`, not an error.",
+      inputSchema: reactionArgs,
+      outputSchema: outcome({
+        channel: z.string(),
+        timestamp: z.string(),
+        removed: z.array(z.string()),
+        absent: z.array(z.string()).describe("the bot had not reacted with these: not an error"),
+      }),
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    },
+    async ({ channel, timestamp, emojis }) => {
+      const denied = policy.check(channel);
+      if (denied) return denied;
+      const removed: string[] = [];
+      const absent: string[] = [];
+      for (const name of emojis.map(bare)) {
+        try {
+          await clientOf(deps.bot).reactions.remove({ channel, timestamp, name });
+          removed.push(name);
+        } catch (err) {
+          if (slackErrorOf(err).error === "no_reaction") absent.push(name);
+          else return slackFailure("reactions.remove", err, { removed, absent });
+        }
+      }
+      return ok({ ok: true, channel, timestamp, removed, absent });
+    },
+  );
+
+  register(
     "slack_read_emojis",
     {
       title: "List custom emoji",
       description: "The workspace's custom emoji: name -> image URL, or alias:<other name>.",
+      outputSchema: outcome({ count: z.number(), emoji: z.record(z.string(), z.string()) }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     async () =>
       slackCall("emoji.list", async () => {
-        const emoji = await listEmoji(slack);
+        const emoji = await listEmoji(clientOf(deps.bot));
         return ok({ count: Object.keys(emoji).length, emoji });
       }),
-  );
-
-  server.registerResource(
-    "slack-emojis",
-    "slack://emojis",
-    {
-      title: "Custom emoji",
-      description: "The workspace's custom emoji as JSON.",
-      mimeType: "application/json",
-    },
-    async (uri) => {
-      // A resource read has no isError: a Slack failure surfaces as a protocol error naming the code.
-      try {
-        return {
-          contents: [
-            { uri: uri.href, mimeType: "application/json", text: JSON.stringify(await listEmoji(slack)) },
-          ],
-        };
-      } catch (err) {
-        throw new Error(`Slack emoji.list failed: ${slackErrorOf(err).error}`);
-      }
-    },
   );
 }

@@ -41,7 +41,9 @@ interface Topic {
   /** Every message still wanted by some group, or by groups not yet created. */
   log: Map<number, { json: string; published_at: number }>;
   groups: Map<string, Group>;
+  /** In the order they died; their ids count up from 1. */
   dead: DeadLetter[];
+  nextDeadId: number;
 }
 
 /**
@@ -59,7 +61,7 @@ export class MemoryQueue implements QueueBackend {
   private topic(name: string): Topic {
     let t = this.topics.get(name);
     if (!t) {
-      t = { nextSeq: 1, log: new Map(), groups: new Map(), dead: [] };
+      t = { nextSeq: 1, log: new Map(), groups: new Map(), dead: [], nextDeadId: 1 };
       this.topics.set(name, t);
     }
     return t;
@@ -221,7 +223,7 @@ export class MemoryQueue implements QueueBackend {
         once.run(() => {
           if (stillOurs()) {
             topic.dead.push({
-              id: randomUUID(),
+              id: String(topic.nextDeadId++),
               topic: topicName,
               group: this.groupName(topic, group),
               message: JSON.parse(slot.json) as Envelope,
@@ -248,8 +250,17 @@ export class MemoryQueue implements QueueBackend {
     topic.log.delete(seq);
   }
 
-  async listDeadLetters(topicName: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
-    return this.topic(topicName).dead.slice(0, options.limit ?? 100);
+  async listDeadLetters(
+    topicName: string,
+    options: { limit?: number; after?: string } = {},
+  ): Promise<DeadLetter[]> {
+    const { dead } = this.topic(topicName);
+    // Ids are increasing numbers, so a cursor survives the removal of the dead letter it names.
+    const after = options.after === undefined ? 0 : Number(options.after);
+    if (!Number.isSafeInteger(after)) return [];
+    let from = 0;
+    while (from < dead.length && Number(dead[from]!.id) <= after) from++;
+    return dead.slice(from, from + (options.limit ?? 100));
   }
 
   async replayDeadLetters(topicName: string, options: { ids?: string[] } = {}): Promise<number> {
@@ -268,8 +279,11 @@ export class MemoryQueue implements QueueBackend {
 
   private take(topic: Topic, ids: string[] | undefined): DeadLetter[] {
     const wanted = ids ? new Set(ids) : null;
-    const chosen = topic.dead.filter((d) => !wanted || wanted.has(d.id));
-    topic.dead = topic.dead.filter((d) => !chosen.includes(d));
+    if (!wanted) return topic.dead.splice(0);
+    const chosen: DeadLetter[] = [];
+    const kept: DeadLetter[] = [];
+    for (const d of topic.dead) (wanted.has(d.id) ? chosen : kept).push(d);
+    topic.dead = kept;
     return chosen;
   }
 

@@ -176,8 +176,14 @@ export class NatsQueue implements QueueBackend {
     return this.link.connected;
   }
 
-  async listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
-    return readDeadLetters(this.jsm, this.topicNames(topic), topic, options.limit ?? 100);
+  async listDeadLetters(
+    topic: string,
+    options: { limit?: number; after?: string } = {},
+  ): Promise<DeadLetter[]> {
+    const after = options.after === undefined ? 0 : Number(options.after);
+    // Not a sequence: nothing comes after it.
+    if (!Number.isSafeInteger(after) || after < 0) return [];
+    return readDeadLetters(this.jsm, this.topicNames(topic), topic, options.limit ?? 100, after);
   }
 
   async replayDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {

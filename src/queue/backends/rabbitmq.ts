@@ -245,7 +245,12 @@ export class RabbitQueue implements QueueBackend {
         oldest = Math.min(oldest ?? held.publishedAt, held.publishedAt);
       }
     }
-    return { depth: ready + leased, oldestAgeMs: oldest === null ? null : Math.max(0, Date.now() - oldest) };
+    return {
+      depth: ready + leased,
+      oldestAgeMs: oldest === null ? null : Math.max(0, Date.now() - oldest),
+      partial:
+        "ready messages and those this process holds; other consumers' unacked messages and delayed retries are not visible over AMQP",
+    };
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,8 @@ import {
 import { type ConsumerContext, RedisConsumer } from "./redis/consumer.js";
 import { ConsumerNames } from "./redis/consumer-name.js";
 import { type StreamEntry, toDeadLetter } from "./redis/entries.js";
+import { isRedisReply } from "./redis/errors.js";
+import { volatileRedisWarning } from "./redis/persistence.js";
 import { PublishBatcher } from "./redis/publish-batch.js";
 import { type QueueScripts, queueScripts } from "./redis/scripts.js";
 
@@ -106,7 +108,11 @@ export class RedisQueue implements QueueBackend {
    * marks are one command per turn each, like its acks, so they need no connection of their own.
    */
   markerStore(): DedupStore {
-    return new RedisDedupStore({ client: this.client, keyPrefix: this.config.keyPrefix });
+    return new RedisDedupStore({
+      client: this.client,
+      url: this.config.url,
+      keyPrefix: this.config.keyPrefix,
+    });
   }
 
   /** Connects before resolving (the first ping must not race the handshake); Redis down is reported by ping(). */
@@ -172,7 +178,7 @@ export class RedisQueue implements QueueBackend {
       // From 0: a group's first consumer gets what was published before any worker ran.
       await this.client.xgroup("CREATE", stream, group, "0", "MKSTREAM");
     } catch (err) {
-      if (!String((err as Error).message).includes("BUSYGROUP")) throw err;
+      if (!isRedisReply(err, "BUSYGROUP")) throw err;
     }
     this.groups.add(key);
   }
@@ -189,7 +195,7 @@ export class RedisQueue implements QueueBackend {
     state.running = this.trim(topic)
       .then(
         () => {},
-        (err: Error) => this.logger.warn({ err: err.message, topic }, "redis stream trim failed"),
+        (err: Error) => this.logger.warn({ err, topic }, "redis stream trim failed"),
       )
       .finally(() => {
         state.running = null;
@@ -213,10 +219,15 @@ export class RedisQueue implements QueueBackend {
     return total;
   }
 
-  async listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
+  async listDeadLetters(
+    topic: string,
+    options: { limit?: number; after?: string } = {},
+  ): Promise<DeadLetter[]> {
+    // Not a stream id: nothing comes after it (and XRANGE would reject it).
+    if (options.after !== undefined && !/^\d+-\d+$/.test(options.after)) return [];
     const entries = (await this.client.xrange(
       this.keys.deadLetters(topic),
-      "-",
+      options.after === undefined ? "-" : `(${options.after}`,
       "+",
       "COUNT",
       options.limit ?? 100,
@@ -266,6 +277,15 @@ export class RedisQueue implements QueueBackend {
       const why = connectionProblem(this.client) ?? (err as Error).message;
       throw new Error(`redis at ${redactUrl(this.config.url)}: ${why}`, { cause: err });
     }
+  }
+
+  async persistenceWarning(): Promise<string | null> {
+    return volatileRedisWarning(
+      this.client,
+      this.config.url,
+      "every queued event not yet handled, the dead letters, the delayed retries, the dedup keys (Slack's retries are queued again) and the processed-markers (redelivered events run their handlers again)",
+      () => this.logger.debug("redis: CONFIG GET is not available; persistence not checked"),
+    );
   }
 
   async stats(topic: string, group: string): Promise<QueueStats> {

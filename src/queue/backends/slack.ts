@@ -83,8 +83,8 @@ export class SlackQueue implements QueueBackend {
     return consumeChannel(this.core, topic, options, this.closing.signal);
   }
 
-  listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
-    return listDeadLetters(this.core, topic, options.limit ?? 100);
+  listDeadLetters(topic: string, options: { limit?: number; after?: string } = {}): Promise<DeadLetter[]> {
+    return listDeadLetters(this.core, topic, options.limit ?? 100, options.after);
   }
 
   replayDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {

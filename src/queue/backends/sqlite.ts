@@ -10,6 +10,9 @@
  *   and a poll costs one `PRAGMA data_version` unless another connection committed something.
  * - Leases expire (30 s by default), and a lease whose holder process died on this host is reclaimed
  *   within `reclaimMs`, so a restarted worker gets its messages back promptly.
+ * - Another process holding the write lock never stalls this one for long: writes wait for it off the
+ *   event loop (./sqlite/write-gate.ts). A publish fails after `lockWaitMs` (1 s; ingress answers 503),
+ *   a worker's write (lease, ack, retry, dead letter) after WORKER_LOCK_WAIT_MS.
  * - Retention: a message row is deleted once every known group of its topic has acked (or
  *   dead-lettered) it; a message published before any group exists is kept for the first one; a group
  *   that stops consuming keeps every later row until dropGroup(). Dead letters keep their own copy.
@@ -38,9 +41,16 @@ import { type Checkpointer, startCheckpointer } from "./sqlite/checkpointer.js";
 import { DedupTable } from "./sqlite/dedup-table.js";
 import { GroupCommit, type PendingPublish } from "./sqlite/group-commit.js";
 import { holderIsDead, SELF } from "./sqlite/liveness.js";
-import { openSqlite, resolveSqlitePath, type Synchronous, synchronousFromEnv } from "./sqlite/open.js";
+import {
+  lockBoundsFromEnv,
+  openSqlite,
+  resolveSqlitePath,
+  type Synchronous,
+  synchronousFromEnv,
+} from "./sqlite/open.js";
 import { type DeadRow, type LeasedRow, prepareStatements, type Statements } from "./sqlite/statements.js";
 import { turnCommit } from "./sqlite/turn-commit.js";
+import { isBusy, SqliteLockedError, type WriteGate, writeGate } from "./sqlite/write-gate.js";
 
 export interface SqliteQueueOptions {
   /** The database file; `:memory:` works for a single instance. */
@@ -51,7 +61,10 @@ export interface SqliteQueueOptions {
   reclaimMs?: number;
   /** NORMAL (default) or FULL; see ./sqlite/open.ts. */
   synchronous?: Synchronous;
+  /** How long one write attempt may block the event loop on another process's lock (default 10 ms). */
   busyTimeoutMs?: number;
+  /** How long a publish waits for another process's write lock before it fails (default 1000 ms). */
+  lockWaitMs?: number;
   /** Share one transaction among the publishes of one event-loop turn (default true). */
   groupCommit?: boolean;
   logger?: Logger;
@@ -61,6 +74,11 @@ type Tx<F extends (...args: never[]) => unknown> = Database.Transaction<F>;
 
 const DEFAULT_POLL_MS = 50;
 const DEFAULT_RECLAIM_MS = 1000;
+
+/** A worker's writes answer no one in a hurry: they wait for another process's lock this long. */
+const WORKER_LOCK_WAIT_MS = 30_000;
+/** After a lease found the lock held this long, a consumer looks again after a pause. */
+const LOCKED_PAUSE_MS = 100;
 
 /** Most rows one lease transaction takes. */
 const MAX_CLAIM_BATCH = 32;
@@ -89,6 +107,7 @@ export class SqliteQueue implements QueueBackend {
   readonly durable = true;
   readonly path: string;
   private readonly db: Database.Database;
+  private readonly gate: WriteGate;
   private readonly s: Statements;
   private readonly dedup: DedupTable;
   private readonly pollMs: number;
@@ -121,12 +140,14 @@ export class SqliteQueue implements QueueBackend {
     this.db = openSqlite(options.path, {
       synchronous: options.synchronous,
       busyTimeoutMs: options.busyTimeoutMs,
+      lockWaitMs: options.lockWaitMs,
     });
+    this.gate = writeGate(this.db);
     const s = prepareStatements(this.db);
     this.s = s;
     this.dedup = new DedupTable(this.db);
     this.checkpointer = options.path === ":memory:" ? null : startCheckpointer(options.path);
-    this.acks = turnCommit(this.db, (op: () => unknown) => op());
+    this.acks = turnCommit(this.db, (op: () => unknown) => op(), WORKER_LOCK_WAIT_MS);
 
     // Up to `max` rows in one write transaction: a worker with free slots takes a batch per commit.
     const claimOne = (topic: string, group: string, consumer: string, until: number, now: number) => {
@@ -181,7 +202,8 @@ export class SqliteQueue implements QueueBackend {
       }
       return seqs;
     });
-    this.batcher = options.groupCommit === false ? null : new GroupCommit((batch) => this.commit(batch));
+    this.batcher =
+      options.groupCommit === false ? null : new GroupCommit((batch) => this.commit(batch), this.gate);
 
     this.deadLetterTx = this.db.transaction(
       (reason: string, seq: number, group: string, attempt: number, consumer: string) => {
@@ -216,6 +238,7 @@ export class SqliteQueue implements QueueBackend {
     return new SqliteQueue({
       path: resolveSqlitePath(env),
       synchronous: synchronousFromEnv(env),
+      ...lockBoundsFromEnv(env),
       ...options,
     });
   }
@@ -264,12 +287,10 @@ export class SqliteQueue implements QueueBackend {
     }
     const batcher = this.batcher;
     if (batcher === null) {
-      try {
-        const [seq] = this.commit([{ topic, body, key, ttlMs, resolve: noop, reject: noop }]);
-        return Promise.resolve(seq == null ? null : String(seq));
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      const entry = { topic, body, key, ttlMs, resolve: noop, reject: noop };
+      return this.gate
+        .runAsync(() => this.commit([entry]))
+        .then(([seq]) => (seq == null ? null : String(seq)));
     }
     return new Promise((resolve, reject) => {
       batcher.add({
@@ -306,7 +327,10 @@ export class SqliteQueue implements QueueBackend {
       held: new Set(),
       settled: new Wakeup(),
     };
-    this.s.ensureGroup.run(topic, consumer.group, Date.now());
+    await this.gate.runAsync(
+      () => this.s.ensureGroup.run(topic, consumer.group, Date.now()),
+      WORKER_LOCK_WAIT_MS,
+    );
     this.consumers.add(consumer);
     // Data version and local generation at the last empty look, and when a delayed row comes due.
     let seenVersion = -1;
@@ -335,7 +359,12 @@ export class SqliteQueue implements QueueBackend {
         }
         // With a prefetch (a worker's concurrency) fill the free slots at once; without, one at a time.
         const max = Number.isFinite(prefetch) ? Math.min(MAX_CLAIM_BATCH, prefetch - consumer.held.size) : 1;
-        ready = this.claim(topic, consumer, leaseMs, now, max);
+        const claimed = await this.claim(topic, consumer, leaseMs, now, max);
+        if (claimed === "locked") {
+          await wake.sleep(LOCKED_PAUSE_MS, signal);
+          continue;
+        }
+        ready = claimed;
         if (ready.length === 0) {
           seenVersion = version;
           seenGeneration = generation;
@@ -352,22 +381,33 @@ export class SqliteQueue implements QueueBackend {
     }
   }
 
-  /** Leases up to `max` rows; each is in consumer.held from here on (handed back if never yielded). */
-  private claim(topic: string, consumer: Consumer, leaseMs: number, now: number, max: number): Leased[] {
+  /**
+   * Leases up to `max` rows; each is in consumer.held from here on (handed back if never yielded).
+   * "locked": another process held the write lock past the worker's bound; look again after a pause.
+   */
+  private async claim(
+    topic: string,
+    consumer: Consumer,
+    leaseMs: number,
+    now: number,
+    max: number,
+  ): Promise<Leased[] | "locked"> {
     const { group } = consumer;
     // A read first: only take the write lock when there is something to take.
     if (!this.s.hasWork.get(topic, group, now, topic, topic, group, group)) return [];
     let rows: LeasedRow[];
     try {
-      rows = this.claimTx.immediate(topic, group, consumer.name, leaseMs, max);
+      rows = await this.gate.runAsync(
+        () => this.claimTx.immediate(topic, group, consumer.name, leaseMs, max),
+        WORKER_LOCK_WAIT_MS,
+      );
     } catch (err) {
-      // Another process held the lock past busy_timeout: look again rather than wait for a change.
-      if ((err as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
-        this.logger.warn({ topic, group, err }, "sqlite queue: busy, will retry the lease");
-        this.generation++;
-        return [];
-      }
-      throw err;
+      if (!(err instanceof SqliteLockedError)) throw err;
+      this.logger.warn(
+        { topic, group, err },
+        "sqlite queue: write lock held elsewhere; will retry the lease",
+      );
+      return "locked";
     }
     return rows.map((row) => {
       const lease: Lease = { seq: row.seq, attempt: row.attempt, once: new SettleOnce() };
@@ -382,10 +422,10 @@ export class SqliteQueue implements QueueBackend {
     const { group, name } = consumer;
     const s = this.s;
     const settle = (fn: () => void) =>
-      once.run(() => {
+      once.run(async () => {
         try {
           this.assertOpen();
-          fn();
+          await this.gate.runAsync(fn, WORKER_LOCK_WAIT_MS);
         } finally {
           consumer.held.delete(lease);
           consumer.settled.notify();
@@ -415,22 +455,28 @@ export class SqliteQueue implements QueueBackend {
       deadLetter: (reason) => settle(() => this.deadLetterTx.immediate(reason, seq, group, attempt, name)),
       extend: async () => {
         if (once.isSettled || !this.db.open) return;
-        s.extend.run(Date.now() + leaseMs, seq, group, attempt, name);
+        await this.gate.runAsync(
+          () => s.extend.run(Date.now() + leaseMs, seq, group, attempt, name),
+          WORKER_LOCK_WAIT_MS,
+        );
       },
     };
   }
 
-  /** Makes an unsettled lease visible to the group again, now. */
+  /** Makes an unsettled lease visible to the group again, now (else its lease expiry does). */
   private handBack(consumer: Consumer, lease: Lease): Promise<void> {
-    return lease.once.run(() => {
+    return lease.once.run(async () => {
       consumer.held.delete(lease);
-      this.s.release.run(0, lease.seq, consumer.group, lease.attempt, consumer.name);
+      await this.gate.runAsync(() =>
+        this.s.release.run(0, lease.seq, consumer.group, lease.attempt, consumer.name),
+      );
     });
   }
 
   /** Leases held by processes on this host that are gone come back at once, not after the lease. */
   private reclaimDeadHolders(now: number): void {
-    if (now < this.nextReclaimAt) return;
+    // While writes wait for another process's lock, this one would only meet it too.
+    if (now < this.nextReclaimAt || this.gate.waiting) return;
     this.nextReclaimAt = now + this.reclaimMs;
     let reclaimed = 0;
     try {
@@ -443,27 +489,37 @@ export class SqliteQueue implements QueueBackend {
       }
     } catch (err) {
       // Busy: the next round tries again, and lease expiry is the backstop anyway.
-      this.logger.warn({ err }, "sqlite queue: dead-holder reclaim failed");
+      if (isBusy(err)) this.logger.debug({ err }, "sqlite queue: dead-holder reclaim met the write lock");
+      else this.logger.warn({ err }, "sqlite queue: dead-holder reclaim failed");
     }
     if (reclaimed > 0) this.changed();
   }
 
-  async listDeadLetters(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
+  async listDeadLetters(
+    topic: string,
+    options: { limit?: number; after?: string } = {},
+  ): Promise<DeadLetter[]> {
     this.assertOpen();
-    return this.s.listDead.all(topic, options.limit ?? 100).map(toDeadLetter);
+    const after = options.after === undefined ? 0 : Number(options.after);
+    // Not one of our ids: nothing comes after it.
+    if (!Number.isSafeInteger(after)) return [];
+    return this.s.listDead.all(topic, after, options.limit ?? 100).map(toDeadLetter);
   }
 
   async replayDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {
     this.assertOpen();
-    const count = this.replayTx.immediate(topic, options.ids ? toIds(options.ids) : null);
+    const ids = options.ids ? toIds(options.ids) : null;
+    const count = await this.gate.runAsync(() => this.replayTx.immediate(topic, ids), WORKER_LOCK_WAIT_MS);
     if (count > 0) this.changed(topic);
     return count;
   }
 
   async purgeDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {
     this.assertOpen();
-    if (!options.ids) return this.s.purgeAll.run(topic).changes;
-    return this.s.purgeSome.run(topic, JSON.stringify(toIds(options.ids))).changes;
+    const ids = options.ids ? JSON.stringify(toIds(options.ids)) : null;
+    const purge = () =>
+      ids === null ? this.s.purgeAll.run(topic).changes : this.s.purgeSome.run(topic, ids).changes;
+    return this.gate.runAsync(purge, WORKER_LOCK_WAIT_MS);
   }
 
   /**
@@ -472,13 +528,25 @@ export class SqliteQueue implements QueueBackend {
    */
   async dropGroup(topic: string, group: string): Promise<void> {
     this.assertOpen();
-    this.dropGroupTx.immediate(topic, group);
+    await this.gate.runAsync(() => this.dropGroupTx.immediate(topic, group), WORKER_LOCK_WAIT_MS);
   }
 
+  /** Reads answer while another process holds the write lock; not ready once writes waited past the bound. */
   async ping(): Promise<void> {
     this.assertOpen();
+    const locked = this.gate.lockedForMs(this.probeLock);
+    if (locked > this.gate.waitMs)
+      throw new SqliteLockedError(
+        `no write could commit for ${locked} ms: another process holds the write lock`,
+      );
     this.s.ping.get();
   }
+
+  /** Takes the write lock and lets it go at once: is another process still holding it? */
+  private readonly probeLock = (): void => {
+    this.db.exec("BEGIN IMMEDIATE");
+    this.db.exec("ROLLBACK");
+  };
 
   async stats(topic: string, group: string): Promise<QueueStats> {
     this.assertOpen();
@@ -501,6 +569,7 @@ export class SqliteQueue implements QueueBackend {
       for (const lease of consumer.held) handing.push(this.handBack(consumer, lease));
     await Promise.allSettled(handing);
     this.consumers.clear();
+    this.gate.close();
     this.db.close();
     await this.checkpointer?.stop();
   }

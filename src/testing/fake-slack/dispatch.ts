@@ -1,7 +1,8 @@
 import { SlackApiError } from "./errors.js";
-import { methods } from "./methods/index.js";
+import { appMethods, methods } from "./methods/index.js";
 import type { Params } from "./params.js";
 import type { RateLimiter } from "./rate-limit.js";
+import { missingScope, USER_TOKEN_ONLY } from "./scopes.js";
 import type { FakeSlackCall } from "./types.js";
 import type { Workspace } from "./workspace.js";
 
@@ -36,12 +37,12 @@ export class Dispatcher {
   }
 
   call(method: string, params: Params, token: string | undefined): Answer {
-    const bot = token === undefined ? undefined : this.ws.bots.get(token);
+    const caller = token === undefined ? undefined : this.ws.caller(token);
     const answer = this.answer(method, params, token);
     this.calls.push({
       method,
       args: params.toJSON(),
-      user: bot?.user_id ?? null,
+      user: caller?.user_id ?? null,
       status: answer.status,
       ok: answer.body.ok === true,
       ...(typeof answer.body.error === "string" ? { error: answer.body.error } : {}),
@@ -60,19 +61,44 @@ export class Dispatcher {
       };
     }
     if (method === "api.test") return { status: 200, body: { ok: true, args: params.toJSON() } };
+    const appMethod = appMethods[method];
+    if (appMethod) {
+      if (token === undefined) return { status: 200, body: { ok: false, error: "not_authed" } };
+      const app = this.ws.appTokens.get(token);
+      // A bot or user token is a real token of the wrong kind; anything else is not a token at all.
+      if (!app) {
+        const error = this.ws.caller(token) ? "not_allowed_token_type" : "invalid_auth";
+        return { status: 200, body: { ok: false, error } };
+      }
+      return this.injectedFailure(method) ?? this.run(() => appMethod({ ws: this.ws, app, params }));
+    }
     const handler = methods[method];
     if (!handler) return { status: 200, body: { ok: false, error: "unknown_method", req_method: method } };
     if (token === undefined) return { status: 200, body: { ok: false, error: "not_authed" } };
-    const bot = this.ws.bots.get(token);
-    if (!bot) return { status: 200, body: { ok: false, error: "invalid_auth" } };
-    const injected = this.injected.find((i) => i.method === method);
-    if (injected) {
-      injected.remaining -= 1;
-      if (injected.remaining <= 0) this.injected = this.injected.filter((i) => i !== injected);
-      return { status: 200, body: { ok: false, error: injected.error } };
+    const caller = this.ws.caller(token);
+    if (!caller) return { status: 200, body: { ok: false, error: "invalid_auth" } };
+    if (caller.kind === "bot" && USER_TOKEN_ONLY.has(method))
+      return { status: 200, body: { ok: false, error: "not_allowed_token_type" } };
+    const needed = missingScope(method, caller.scopes, this.ws, params);
+    if (needed !== undefined) {
+      const provided = [...(caller.scopes ?? [])].join(",");
+      return { status: 200, body: { ok: false, error: "missing_scope", needed, provided } };
     }
+    return this.injectedFailure(method) ?? this.run(() => handler({ ws: this.ws, caller, params }));
+  }
+
+  /** A failure set up with failNext(), used up one call at a time. */
+  private injectedFailure(method: string): Answer | null {
+    const injected = this.injected.find((i) => i.method === method);
+    if (!injected) return null;
+    injected.remaining -= 1;
+    if (injected.remaining <= 0) this.injected = this.injected.filter((i) => i !== injected);
+    return { status: 200, body: { ok: false, error: injected.error } };
+  }
+
+  private run(method: () => Record<string, unknown>): Answer {
     try {
-      return { status: 200, body: { ok: true, ...handler({ ws: this.ws, bot, params }) } };
+      return { status: 200, body: { ok: true, ...method() } };
     } catch (err) {
       if (err instanceof SlackApiError)
         return { status: 200, body: { ok: false, error: err.code, ...err.extra } };

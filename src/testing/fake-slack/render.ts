@@ -1,4 +1,4 @@
-import type { FakeChannel, FakeReaction, FakeUser, StoredMessage } from "./types.js";
+import type { FakeChannel, FakeFile, FakeReaction, FakeUser, FakeUsergroup, StoredMessage } from "./types.js";
 import type { Workspace } from "./workspace.js";
 
 export function renderReactions(message: StoredMessage): FakeReaction[] {
@@ -27,6 +27,13 @@ export function renderMessage(
   if (message.blocks) out.blocks = message.blocks;
   if (message.attachments) out.attachments = message.attachments;
   if (message.edited) out.edited = { ...message.edited };
+  if (message.files) {
+    out.files = message.files
+      .map((id) => ws.files.find(id))
+      .filter((f) => f !== undefined)
+      .map((f) => renderFile(ws, f));
+    out.upload = true;
+  }
   if (options.metadata && message.metadata) out.metadata = structuredClone(message.metadata);
   if (message.thread_ts) {
     out.thread_ts = message.thread_ts;
@@ -84,7 +91,11 @@ export function renderChannel(ws: Workspace, channel: FakeChannel, viewer: strin
   };
 }
 
-export function renderUser(ws: Workspace, user: FakeUser): Record<string, unknown> {
+export function renderUser(
+  ws: Workspace,
+  user: FakeUser,
+  options: { email: boolean } = { email: true },
+): Record<string, unknown> {
   const profile: Record<string, unknown> = {
     real_name: user.real_name,
     real_name_normalized: user.real_name,
@@ -94,6 +105,7 @@ export function renderUser(ws: Workspace, user: FakeUser): Record<string, unknow
     image_48: `https://avatars.fake-slack.test/${user.id}_48.png`,
   };
   if (user.bot_id) profile.bot_id = user.bot_id;
+  if (user.email && options.email) profile.email = user.email;
   return {
     id: user.id,
     team_id: ws.team.id,
@@ -108,4 +120,58 @@ export function renderUser(ws: Workspace, user: FakeUser): Record<string, unknow
     updated: 0,
     profile,
   };
+}
+
+export function renderUsergroup(
+  ws: Workspace,
+  group: FakeUsergroup,
+  options: { users: boolean; count: boolean },
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: group.id,
+    team_id: ws.team.id,
+    is_usergroup: true,
+    name: group.name,
+    description: group.description,
+    handle: group.handle,
+    is_external: false,
+    date_create: group.date_create,
+    date_delete: group.disabled ? group.date_create : 0,
+    auto_type: null,
+    prefs: { channels: [], groups: [] },
+  };
+  if (options.users) out.users = [...group.users];
+  if (options.count) out.user_count = group.users.length;
+  return out;
+}
+
+/** A file as files.info and message `files` show it; url_private needs the token to download. */
+export function renderFile(ws: Workspace, file: FakeFile): Record<string, unknown> {
+  const path = `${ws.team.id}-${file.id}/${encodeURIComponent(file.name)}`;
+  return {
+    id: file.id,
+    created: file.created,
+    timestamp: file.created,
+    name: file.name,
+    title: file.title,
+    mimetype: file.mimetype,
+    filetype: file.filetype,
+    pretty_type: file.filetype.toUpperCase(),
+    user: file.user,
+    size: file.size,
+    is_public: file.channels.some((c) => !ws.channel(c).is_private),
+    url_private: `${ws.origin}/files-pri/${path}`,
+    url_private_download: `${ws.origin}/files-pri/${path}?download=1`,
+    permalink: `https://${ws.team.domain}.slack.com/files/${file.user}/${file.id}/${encodeURIComponent(file.name)}`,
+    channels: file.channels.filter((c) => !ws.channel(c).is_private),
+    groups: file.channels.filter((c) => ws.channel(c).is_private),
+  };
+}
+
+/** https://<domain>.slack.com/archives/<channel>/p<ts without the dot>, with the thread for replies. */
+export function permalinkOf(ws: Workspace, message: StoredMessage): string {
+  const base = `https://${ws.team.domain}.slack.com/archives/${message.channel}/p${message.ts.replace(".", "")}`;
+  if (message.thread_ts && message.thread_ts !== message.ts)
+    return `${base}?thread_ts=${message.thread_ts}&cid=${message.channel}`;
+  return base;
 }

@@ -24,6 +24,67 @@ export interface FakeUser {
   bot_id?: string;
   tz: string;
   deleted: boolean;
+  /** Shown in `profile.email` to tokens with users:read.email (or no scope list). */
+  email?: string;
+}
+
+/** A user token (xoxp): calls act as that user, and only it may call search.messages. */
+export interface FakeUserToken {
+  token: string;
+  user_id: string;
+}
+
+/** Who a token acts as: a bot installation or a user. */
+export interface FakeCaller {
+  kind: "bot" | "user";
+  token: string;
+  user_id: string;
+  bot_id?: string;
+  app_id?: string;
+  /** The token's OAuth scopes; null grants every scope (the default, so tests need not list them). */
+  scopes: ReadonlySet<string> | null;
+}
+
+export interface FakeUsergroup {
+  id: string;
+  handle: string;
+  name: string;
+  description: string;
+  users: string[];
+  disabled: boolean;
+  /** Seconds since the epoch. */
+  date_create: number;
+}
+
+/** A file: reserved by files.getUploadURLExternal, filled by the upload, shared by completeUploadExternal. */
+export interface FakeFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  /** The length files.getUploadURLExternal was told, then the bytes received. */
+  size: number;
+  content: Buffer | null;
+  user: string;
+  /** Seconds since the epoch. */
+  created: number;
+  /** Conversations it is shared in. */
+  channels: string[];
+  /** True once completeUploadExternal completed it. */
+  completed: boolean;
+}
+
+/** An ephemeral message: only `user` sees it, and history never shows it. */
+export interface FakeEphemeral {
+  channel: string;
+  user: string;
+  message_ts: string;
+  text: string;
+  blocks?: unknown[];
+  thread_ts?: string;
+  /** The user id of the caller that posted it. */
+  from: string;
 }
 
 export interface FakeChannel {
@@ -62,6 +123,8 @@ export interface StoredMessage {
   thread_ts?: string;
   subtype?: string;
   edited?: { user: string; ts: string };
+  /** Shared files (ids), for messages that carry files. */
+  files?: string[];
   /** Emoji name -> user ids, in the order they reacted. */
   reactions: Map<string, string[]>;
   /** Reply timestamps, ascending (parents only). */
@@ -102,6 +165,38 @@ export interface BotSeed {
   bot_id?: string;
   app_id?: string;
   name?: string;
+  /** OAuth scopes; omitted: every scope. A call without the scope it needs answers missing_scope. */
+  scopes?: string[];
+}
+
+/** A user token acting as `user_id` (a user added by the seed or with addUser). */
+export interface UserTokenSeed {
+  token: string;
+  user_id: string;
+  /** OAuth scopes; omitted: every scope. */
+  scopes?: string[];
+}
+
+export interface UsergroupSeed {
+  id?: string;
+  handle: string;
+  name?: string;
+  description?: string;
+  users?: string[];
+  disabled?: boolean;
+}
+
+/** A file shared in a channel, as if someone had uploaded it. */
+export interface FileSeed {
+  name: string;
+  content: string | Buffer;
+  title?: string;
+  /** Default from the name's extension (text/plain for .txt, application/octet-stream otherwise). */
+  mimetype?: string;
+  /** Defaults to the first bot's user. */
+  user?: string;
+  /** The message text that shares it. */
+  initial_comment?: string;
 }
 
 export interface UserSeed {
@@ -112,6 +207,7 @@ export interface UserSeed {
   is_bot?: boolean;
   tz?: string;
   deleted?: boolean;
+  email?: string;
 }
 
 export interface MessageSeed {
@@ -144,7 +240,19 @@ export interface ChannelSeed {
 
 export interface FakeSlackSeed {
   users?: UserSeed[];
+  usergroups?: UsergroupSeed[];
   channels?: ChannelSeed[];
   /** Custom emoji: name -> image URL, or `alias:<other>`. */
   emoji?: Record<string, string>;
+}
+
+/**
+ * An app-level token (`xapp-...`), for the methods that take one (`apps.connections.open`). The
+ * Socket Mode stand-in registers its token here and answers with a WebSocket URL of its own.
+ */
+export interface FakeAppToken {
+  token: string;
+  app_id: string;
+  /** A new single-use WebSocket URL, as `apps.connections.open` returns it. */
+  openConnection(): string;
 }

@@ -1,16 +1,24 @@
+import { Directory } from "./directory.js";
 import { fail } from "./errors.js";
+import { FileStore } from "./files.js";
+import { TokenRegistry } from "./tokens.js";
 import { compareTs, isTs, TsClock } from "./ts.js";
 import type {
   BotSeed,
   ChannelSeed,
+  FakeAppToken,
   FakeBot,
+  FakeCaller,
   FakeChannel,
+  FakeEphemeral,
   FakePin,
   FakeTeam,
   FakeUser,
+  FakeUserToken,
   MessageSeed,
   StoredMessage,
   UserSeed,
+  UserTokenSeed,
 } from "./types.js";
 
 interface ChannelState {
@@ -24,7 +32,16 @@ interface ChannelState {
 /** What a post sets (`ts` to choose one); the workspace fills in the rest of the stored message. */
 export type PostInput = Pick<
   StoredMessage,
-  "user" | "bot_id" | "app_id" | "text" | "blocks" | "attachments" | "metadata" | "thread_ts" | "subtype"
+  | "user"
+  | "bot_id"
+  | "app_id"
+  | "text"
+  | "blocks"
+  | "attachments"
+  | "metadata"
+  | "thread_ts"
+  | "subtype"
+  | "files"
 > & { ts?: string };
 
 /**
@@ -33,10 +50,20 @@ export type PostInput = Pick<
  */
 export class Workspace {
   readonly clock = new TsClock();
-  readonly bots = new Map<string, FakeBot>();
-  readonly users = new Map<string, FakeUser>();
+  readonly tokens = new TokenRegistry();
+  readonly bots: Map<string, FakeBot> = this.tokens.bots;
+  /** App-level tokens (Socket Mode), by token. */
+  readonly appTokens = new Map<string, FakeAppToken>();
+  readonly directory = new Directory((prefix) => this.id(prefix));
+  readonly users: Map<string, FakeUser> = this.directory.users;
+  readonly files = new FileStore((prefix) => this.id(prefix));
   readonly emoji = new Map<string, string>();
+  readonly ephemerals: FakeEphemeral[] = [];
+  /** Where the fake listens (`http://127.0.0.1:<port>`), for upload and download URLs. */
+  origin = "http://fake-slack.invalid";
   private readonly channels = new Map<string, ChannelState>();
+  /** channel id -> user id -> the ts the user has read up to. */
+  private readonly lastRead = new Map<string, Map<string, string>>();
   private seq = 0;
 
   constructor(readonly team: FakeTeam) {}
@@ -44,6 +71,11 @@ export class Workspace {
   private id(prefix: string): string {
     this.seq += 1;
     return `${prefix}${String(this.seq).padStart(8, "0")}`;
+  }
+
+  /** A fresh id with Slack's prefix for the kind (U, C, G, D, F, S…). */
+  newId(prefix: string): string {
+    return this.id(prefix);
   }
 
   addBot(seed: BotSeed): FakeBot {
@@ -55,8 +87,8 @@ export class Workspace {
       app_id: seed.app_id ?? this.id("A"),
       name: seed.name ?? `bot-${user_id.toLowerCase()}`,
     };
-    this.bots.set(bot.token, bot);
-    this.users.set(user_id, {
+    this.tokens.addBot(bot, seed.scopes);
+    this.directory.putUser({
       id: user_id,
       name: bot.name,
       real_name: bot.name,
@@ -70,17 +102,19 @@ export class Workspace {
   }
 
   addUser(seed: UserSeed): FakeUser {
-    const user: FakeUser = {
-      id: seed.id ?? this.id("U"),
-      name: seed.name,
-      real_name: seed.real_name ?? seed.name,
-      display_name: seed.display_name ?? seed.name,
-      is_bot: seed.is_bot ?? false,
-      tz: seed.tz ?? "UTC",
-      deleted: seed.deleted ?? false,
-    };
-    this.users.set(user.id, user);
-    return user;
+    return this.directory.addUser(seed);
+  }
+
+  addUserToken(seed: UserTokenSeed): FakeUserToken {
+    if (!this.users.has(seed.user_id)) throw new Error(`user token for unknown user ${seed.user_id}`);
+    const token: FakeUserToken = { token: seed.token, user_id: seed.user_id };
+    this.tokens.addUser(token, seed.scopes);
+    return token;
+  }
+
+  /** Who a token acts as, or undefined for a token this workspace never issued. */
+  caller(token: string): FakeCaller | undefined {
+    return this.tokens.caller(token);
   }
 
   addChannel(seed: ChannelSeed): FakeChannel {
@@ -218,6 +252,7 @@ export class Workspace {
     if (input.attachments) message.attachments = input.attachments;
     if (input.metadata) message.metadata = input.metadata;
     if (input.subtype) message.subtype = input.subtype;
+    if (input.files?.length) message.files = [...input.files];
     if (thread_ts) {
       message.thread_ts = thread_ts;
       const parent = state.messages.get(thread_ts)!;
@@ -302,5 +337,28 @@ export class Workspace {
 
   isPinned(channel: string, ts: string): boolean {
     return this.state(channel).pins.has(ts);
+  }
+
+  // --- read state and direct messages --------------------------------------------------------
+
+  /** The ts `user` has read `channel` up to; "0000000000.000000" (nothing read) by default. */
+  lastReadOf(channel: string, user: string): string {
+    return this.lastRead.get(this.channel(channel).id)?.get(user) ?? "0000000000.000000";
+  }
+
+  markRead(channel: string, user: string, ts: string): void {
+    const id = this.channel(channel).id;
+    let byUser = this.lastRead.get(id);
+    if (!byUser) {
+      byUser = new Map();
+      this.lastRead.set(id, byUser);
+    }
+    byUser.set(user, ts);
+  }
+
+  /** Top-level messages after the user's last_read, not counting the user's own. */
+  unreadOf(channel: string, user: string): StoredMessage[] {
+    const read = this.lastReadOf(channel, user);
+    return this.timeline(channel).filter((m) => compareTs(m.ts, read) > 0 && m.user !== user);
   }
 }

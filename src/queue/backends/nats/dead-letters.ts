@@ -51,15 +51,19 @@ function toDeadLetter(seq: number, data: Uint8Array, topic: string): DeadLetter 
   };
 }
 
-/** Reads the DLQ stream in order without a consumer: one direct get per message (an admin path). */
+/**
+ * Reads the DLQ stream in order without a consumer: one direct get per message (an admin path),
+ * from the message after sequence `after` (the id of a dead letter) on.
+ */
 export async function readDeadLetters(
   jsm: JetStreamManager,
   names: TopicNames,
   topic: string,
   limit: number,
+  after = 0,
 ): Promise<DeadLetter[]> {
   const out: DeadLetter[] = [];
-  let seq = 1;
+  let seq = after + 1;
   try {
     while (out.length < limit) {
       const sm = await nextMessage(jsm, names.dlqStream, names.dlqSubject, seq);

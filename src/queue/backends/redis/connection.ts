@@ -87,7 +87,7 @@ function watchErrors(client: Redis, logger: Logger | undefined): void {
     lastErrors.set(client, err.message);
     if (down) return;
     down = true;
-    logger?.warn({ err: err.message }, "redis connection lost; reconnecting");
+    logger?.warn({ err }, "redis connection lost; reconnecting");
   });
   client.on("ready", () => {
     lastErrors.delete(client);

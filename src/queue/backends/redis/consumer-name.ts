@@ -51,7 +51,7 @@ export class ConsumerNames {
   private async acquireNow(): Promise<{ name: string; release: () => Promise<void> }> {
     const id = await this.id();
     const dir = join(this.dataDir, "redis-consumers", this.host);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     for (let slot = 0; ; slot++) {
       if (this.held.has(slot)) continue;
       if (await this.take(dir, slot)) {
@@ -75,7 +75,7 @@ export class ConsumerNames {
   private async take(dir: string, slot: number): Promise<boolean> {
     if ((await this.liveHolders(dir, slot)).length > 0) return false;
     const mine = join(dir, `${slot}.${process.pid}`);
-    await writeFile(mine, `${process.pid}\n`);
+    await writeFile(mine, `${process.pid}\n`, { mode: 0o600 });
     const others = (await this.liveHolders(dir, slot)).filter((pid) => pid !== process.pid);
     if (others.length === 0) return true;
     await unlink(mine).catch(() => {});
@@ -104,10 +104,10 @@ export class ConsumerNames {
 async function readOrCreateId(file: string, dir: string): Promise<string> {
   const existing = await readFile(file, "utf8").catch(() => "");
   if (existing.trim()) return existing.trim();
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const fresh = randomBytes(4).toString("hex");
   try {
-    await writeFile(file, `${fresh}\n`, { flag: "wx" });
+    await writeFile(file, `${fresh}\n`, { flag: "wx", mode: 0o600 });
     return fresh;
   } catch {
     // Another process created it first: use theirs.

@@ -16,6 +16,7 @@ import {
   type TopicEntryFields,
   topicEntryFields,
 } from "./entries.js";
+import { isRedisReply } from "./errors.js";
 import type { QueueScripts } from "./scripts.js";
 
 /** What a consumer needs from its queue. */
@@ -143,17 +144,14 @@ export class RedisConsumer implements DeliveryOwner {
           failures = 0;
         } catch (err) {
           if (signal.aborted) break;
-          if (String((err as Error)?.message).includes("NOGROUP")) {
+          if (isRedisReply(err, "NOGROUP")) {
             // The stream or group vanished (a Redis without persistence restarted): make it again.
             this.ctx.forgetGroup(this.stream, this.group);
             recovering = true;
             historyCursor = "0-0";
           }
           if (failures++ === 0) {
-            this.ctx.logger.warn(
-              { err: (err as Error).message, topic: this.topic },
-              "redis consume failed; retrying",
-            );
+            this.ctx.logger.warn({ err, topic: this.topic }, "redis consume failed; retrying");
           }
           await sleep(Math.min(2000, 100 * 2 ** Math.min(failures, 5)), signal);
         }
@@ -178,7 +176,7 @@ export class RedisConsumer implements DeliveryOwner {
           .handBack(this.stream, this.group, this.name, HAND_BACK_MAX)
           .catch((err: Error) => {
             this.ctx.logger.warn(
-              { err: err.message, topic: this.topic },
+              { err, topic: this.topic },
               "hand-back failed; entries return after their lease",
             );
           });

@@ -1,3 +1,4 @@
+import { SlacklineError } from "../../../errors.js";
 import { TurnBatcher } from "../../turn-batcher.js";
 import type { QueueScripts } from "./scripts.js";
 
@@ -15,16 +16,16 @@ interface Once extends Plain {
 }
 
 /** Another gateway's claim on this id is pending (its publish has not answered yet). */
-export class InFlightError extends Error {
+export class InFlightError extends SlacklineError {
   constructor(id: string) {
-    super(`INFLIGHT another gateway is publishing ${id}`);
-    this.name = "InFlightError";
+    super("SLACKLINE_PUBLISH_IN_FLIGHT", `INFLIGHT another gateway is publishing ${id}`);
   }
 }
 
 /** What the publish scripts answer for one message (entry id, "", "INFLIGHT" or "ERR ...") as its outcome. */
 function outcome(result: string, id: string): string | Error {
-  if (result.startsWith("ERR ")) return new Error(`redis XADD failed: ${result.slice(4)}`);
+  if (result.startsWith("ERR "))
+    return new SlacklineError("SLACKLINE_PUBLISH_FAILED", `redis XADD failed: ${result.slice(4)}`);
   if (result === "INFLIGHT") return new InFlightError(id);
   return result;
 }

@@ -93,8 +93,7 @@ export async function* consumeChannel(
       } catch (err) {
         // Slack unreachable, rate limited past the budget...: keep consuming, with backoff.
         if (signal.aborted) break;
-        if (failures++ === 0)
-          core.logger?.warn({ err: (err as Error).message, topic }, "slack queue read failed; retrying");
+        if (failures++ === 0) core.logger?.warn({ err, topic }, "slack queue read failed; retrying");
         await wakeup.sleep(Math.min(config.pollMaxMs, config.pollMs * 2 ** failures), signal);
       }
     }

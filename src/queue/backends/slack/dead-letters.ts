@@ -1,5 +1,5 @@
 import type { DeadLetter } from "../../types.js";
-import { tsOf } from "./channel.js";
+import { compareTs, tsOf } from "./channel.js";
 import { DEAD_EVENT } from "./codec.js";
 import type { SlackQueueCore } from "./core.js";
 
@@ -11,11 +11,13 @@ export async function listDeadLetters(
   core: SlackQueueCore,
   topic: string,
   limit = Number.POSITIVE_INFINITY,
+  after?: string,
 ): Promise<DeadLetter[]> {
   const out: DeadLetter[] = [];
   for (const m of await core.channel.read(tsOf(Date.now() - core.config.lookbackMs))) {
     if (out.length >= limit) break;
     if (m.eventType !== DEAD_EVENT || m.payload.topic !== topic) continue;
+    if (after !== undefined && compareTs(m.ts, after) <= 0) continue;
     if (await core.lock.isDoneIn(m.reactions)) continue;
     const message = await core.envelopeOf(m);
     if (!message) continue;

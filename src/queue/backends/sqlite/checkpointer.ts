@@ -41,7 +41,10 @@ export function startCheckpointer(path: string, intervalMs = 1000): Checkpointer
   return {
     stop: async () => {
       worker.postMessage("stop");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      // Cleared: a pending timer kept every short command (`slackline dlq list`) alive 2 s after its work.
+      clearTimeout(timer);
       await worker.terminate();
     },
   };

@@ -1,3 +1,5 @@
+import type { WriteGate } from "./write-gate.js";
+
 /** One publish waiting for its commit. `key` set: publishOnce() (dedup by key, null when a duplicate). */
 export interface PendingPublish {
   topic: string;
@@ -17,14 +19,18 @@ const MAX_BATCH = 512;
  * row is committed; a failed commit rejects every publish in it, and none of them is stored.
  *
  * Under load this turns one WAL commit per request into one per turn; alone, a publish waits only
- * for the current turn to end.
+ * for the current turn to end. While another process holds the write lock, batches wait in the
+ * connection's write gate, off the event loop, and fail past the gate's bound (a 503 for Slack).
  */
 export class GroupCommit {
   private pending: PendingPublish[] = [];
   private scheduled: NodeJS.Immediate | null = null;
 
   /** `commit` writes the batch in one transaction and returns each seq (null: duplicate), in order. */
-  constructor(private readonly commit: (batch: PendingPublish[]) => (number | null)[]) {}
+  constructor(
+    private readonly commit: (batch: PendingPublish[]) => (number | null)[],
+    private readonly gate: WriteGate,
+  ) {}
 
   add(entry: PendingPublish): void {
     this.pending.push(entry);
@@ -38,14 +44,13 @@ export class GroupCommit {
     while (this.pending.length > 0) {
       const batch = this.pending.length <= MAX_BATCH ? this.pending : this.pending.slice(0, MAX_BATCH);
       this.pending = batch === this.pending ? [] : this.pending.slice(MAX_BATCH);
-      let seqs: (number | null)[];
-      try {
-        seqs = this.commit(batch);
-      } catch (err) {
-        for (const entry of batch) entry.reject(err);
-        continue;
-      }
-      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(seqs[i] ?? null);
+      this.gate.run(
+        () => this.commit(batch),
+        (err, seqs) => {
+          if (err) for (const entry of batch) entry.reject(err);
+          else for (let i = 0; i < batch.length; i++) batch[i]!.resolve(seqs![i] ?? null);
+        },
+      );
     }
   };
 }

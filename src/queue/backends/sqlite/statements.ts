@@ -136,9 +136,9 @@ export function prepareStatements(db: Database.Database) {
           AND ${WANTED_BY}`,
     ),
 
-    // (topic, limit)
-    listDead: prep<[string, number], DeadRow>(
-      "SELECT id, topic, grp, body, reason, attempts, dead_at FROM dead_letters WHERE topic = ? ORDER BY id LIMIT ?",
+    // (topic, after id, limit)
+    listDead: prep<[string, number, number], DeadRow>(
+      "SELECT id, topic, grp, body, reason, attempts, dead_at FROM dead_letters WHERE topic = ? AND id > ? ORDER BY id LIMIT ?",
     ),
     allDead: prep<[string], DeadRow>(
       "SELECT id, topic, grp, body, reason, attempts, dead_at FROM dead_letters WHERE topic = ? ORDER BY id",

@@ -1,6 +1,6 @@
 import { fail } from "../errors.js";
 import type { Params } from "../params.js";
-import { renderMessage } from "../render.js";
+import { permalinkOf, renderMessage } from "../render.js";
 import type { MessageMetadata } from "../types.js";
 import type { MethodTable } from "./context.js";
 
@@ -39,8 +39,8 @@ function metadataOf(params: Params): MessageMetadata | undefined {
 }
 
 export const chatMethods: MethodTable = {
-  "chat.postMessage": ({ ws, bot, params }) => {
-    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), bot.user_id);
+  "chat.postMessage": ({ ws, caller, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), caller.user_id);
     if (channel.is_archived) fail("is_archived");
     const text = params.string("text") ?? "";
     const blocks = blocksOf(params);
@@ -48,9 +48,9 @@ export const chatMethods: MethodTable = {
     if (text === "" && !blocks?.length && !attachments?.length) fail("no_text");
     const thread_ts = params.string("thread_ts");
     const message = ws.post(channel.id, {
-      user: bot.user_id,
-      bot_id: bot.bot_id,
-      app_id: bot.app_id,
+      user: caller.user_id,
+      bot_id: caller.bot_id,
+      app_id: caller.app_id,
       text,
       blocks,
       attachments,
@@ -61,10 +61,10 @@ export const chatMethods: MethodTable = {
     return { channel: channel.id, ts: message.ts, message: renderMessage(ws, message, { metadata: true }) };
   },
 
-  "chat.update": ({ ws, bot, params }) => {
-    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), bot.user_id);
+  "chat.update": ({ ws, caller, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), caller.user_id);
     const ts = params.required("ts", "message_not_found");
-    const message = ws.update(channel.id, ts, bot.user_id, {
+    const message = ws.update(channel.id, ts, caller.user_id, {
       text: params.string("text"),
       blocks: blocksOf(params),
       metadata: metadataOf(params),
@@ -77,10 +77,40 @@ export const chatMethods: MethodTable = {
     };
   },
 
-  "chat.delete": ({ ws, bot, params }) => {
-    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), bot.user_id);
+  "chat.delete": ({ ws, caller, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), caller.user_id);
     const ts = params.required("ts", "message_not_found");
-    ws.delete(channel.id, ts, bot.user_id);
+    ws.delete(channel.id, ts, caller.user_id);
     return { channel: channel.id, ts };
+  },
+
+  "chat.getPermalink": ({ ws, caller, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), caller.user_id);
+    const message = ws.existing(channel.id, params.required("message_ts", "message_not_found"));
+    return { channel: channel.id, permalink: permalinkOf(ws, message) };
+  },
+
+  /** Only `user` sees it; it is kept in `ws.ephemerals`, never in history. */
+  "chat.postEphemeral": ({ ws, caller, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), caller.user_id);
+    if (channel.is_archived) fail("is_archived");
+    const user = params.required("user", "user_not_found");
+    if (!ws.users.has(user)) fail("user_not_found");
+    if (!ws.isMember(channel, user)) fail("user_not_in_channel");
+    const text = params.string("text") ?? "";
+    const blocks = blocksOf(params);
+    if (text === "" && !blocks?.length) fail("no_text");
+    const message_ts = ws.clock.next();
+    const thread_ts = params.string("thread_ts");
+    ws.ephemerals.push({
+      channel: channel.id,
+      user,
+      message_ts,
+      text,
+      from: caller.user_id,
+      ...(blocks ? { blocks } : {}),
+      ...(thread_ts ? { thread_ts } : {}),
+    });
+    return { message_ts };
   },
 };

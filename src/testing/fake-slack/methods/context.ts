@@ -1,11 +1,12 @@
 import type { Params } from "../params.js";
-import type { FakeBot } from "../types.js";
+import type { FakeCaller } from "../types.js";
 import type { Workspace } from "../workspace.js";
 
 /** What a Web API method sees: the workspace, the caller (from its token) and the arguments. */
 export interface CallContext {
   ws: Workspace;
-  bot: FakeBot;
+  /** The bot or user the token acts as. */
+  caller: FakeCaller;
   params: Params;
 }
 

@@ -1,3 +1,4 @@
+import { openConversation } from "../direct-messages.js";
 import { fail } from "../errors.js";
 import { clampLimit, decodeCursor, pageOf } from "../pagination.js";
 import type { Params } from "../params.js";
@@ -34,8 +35,8 @@ function listable(ws: Workspace, channel: FakeChannel, types: Set<string>, viewe
 const TYPES = new Set(["public_channel", "private_channel", "mpim", "im"]);
 
 export const conversationMethods: MethodTable = {
-  "conversations.history": ({ ws, bot, params }) => {
-    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), bot.user_id);
+  "conversations.history": ({ ws, caller, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), caller.user_id);
     const cursor = params.string("cursor");
     const from = cursor === undefined ? undefined : decodeCursor(cursor, "next_ts");
     const metadata = params.bool("include_all_metadata");
@@ -58,8 +59,8 @@ export const conversationMethods: MethodTable = {
     };
   },
 
-  "conversations.replies": ({ ws, bot, params }) => {
-    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), bot.user_id);
+  "conversations.replies": ({ ws, caller, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), caller.user_id);
     const ts = params.required("ts", "thread_not_found");
     const cursor = params.string("cursor");
     const from = cursor === undefined ? undefined : decodeCursor(cursor, "next_ts");
@@ -80,7 +81,7 @@ export const conversationMethods: MethodTable = {
     };
   },
 
-  "conversations.list": ({ ws, bot, params }) => {
+  "conversations.list": ({ ws, caller, params }) => {
     const requested = (params.string("types") ?? "public_channel").split(",").map((t) => t.trim());
     for (const t of requested) if (!TYPES.has(t)) fail("invalid_types");
     const types = new Set(requested);
@@ -89,7 +90,7 @@ export const conversationMethods: MethodTable = {
     const from = cursor === undefined ? undefined : decodeCursor(cursor, "next_id");
     const channels = ws
       .listChannels()
-      .filter((c) => listable(ws, c, types, bot.user_id) && !(excludeArchived && c.is_archived));
+      .filter((c) => listable(ws, c, types, caller.user_id) && !(excludeArchived && c.is_archived));
     if (from !== undefined && !channels.some((c) => c.id === from)) fail("invalid_cursor");
     const page = pageOf(channels, {
       limit: clampLimit(params.int("limit", 100), 100, 1000),
@@ -98,23 +99,91 @@ export const conversationMethods: MethodTable = {
       from: from === undefined ? undefined : (c) => c.id === from,
     });
     return {
-      channels: page.items.map((c) => renderChannel(ws, c, bot.user_id)),
+      channels: page.items.map((c) => renderChannel(ws, c, caller.user_id)),
       response_metadata: { next_cursor: page.next_cursor },
     };
   },
 
-  "conversations.info": ({ ws, bot, params }) => {
+  "conversations.info": ({ ws, caller, params }) => {
     const channel = ws.channel(params.required("channel", "channel_not_found"));
+    const member = ws.isMember(channel, caller.user_id);
     // Slack hides private conversations from non-members.
-    if (channel.is_private && !ws.isMember(channel, bot.user_id)) fail("channel_not_found");
-    return { channel: renderChannel(ws, channel, bot.user_id) };
+    if ((channel.is_private || channel.is_im || channel.is_mpim) && !member) fail("channel_not_found");
+    const out = renderChannel(ws, channel, caller.user_id);
+    // A member's read state, as Slack reports it to user tokens.
+    if (caller.kind === "user" && member) {
+      const unread = ws.unreadOf(channel.id, caller.user_id);
+      out.last_read = ws.lastReadOf(channel.id, caller.user_id);
+      out.unread_count = unread.length;
+      out.unread_count_display = unread.length;
+    }
+    return { channel: out };
   },
 
-  "conversations.join": ({ ws, bot, params }) => {
+  "conversations.mark": ({ ws, caller, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), caller.user_id);
+    const ts = params.required("ts", "invalid_timestamp");
+    if (!/^\d+(\.\d+)?$/.test(ts)) fail("invalid_timestamp");
+    ws.markRead(channel.id, caller.user_id, ts);
+    return {};
+  },
+
+  /** The conversations a user (the caller by default) is a member of. */
+  "users.conversations": ({ ws, caller, params }) => {
+    const requested = (params.string("types") ?? "public_channel").split(",").map((t) => t.trim());
+    for (const t of requested) if (!TYPES.has(t)) fail("invalid_types");
+    const types = new Set(requested);
+    const user = params.string("user") ?? caller.user_id;
+    if (!ws.users.has(user)) fail("user_not_found");
+    const cursor = params.string("cursor");
+    const from = cursor === undefined ? undefined : decodeCursor(cursor, "next_id");
+    const channels = ws
+      .listChannels()
+      .filter(
+        (c) =>
+          ws.isMember(c, user) &&
+          listable(ws, c, types, user) &&
+          !(params.bool("exclude_archived") && c.is_archived),
+      );
+    const page = pageOf(channels, {
+      limit: clampLimit(params.int("limit", 100), 100, 1000),
+      prefix: "next_id",
+      key: (c) => c.id,
+      from: from === undefined ? undefined : (c) => c.id === from,
+    });
+    return {
+      channels: page.items.map((c) => renderChannel(ws, c, caller.user_id)),
+      response_metadata: { next_cursor: page.next_cursor },
+    };
+  },
+
+  /** The IM with one user, or the MPIM of several (the caller included), opened if need be. */
+  "conversations.open": ({ ws, caller, params }) => {
+    const existing = params.string("channel");
+    if (existing !== undefined) {
+      const channel = ws.memberChannel(existing, caller.user_id);
+      return { no_op: true, already_open: true, channel: { id: channel.id } };
+    }
+    const users = (params.string("users") ?? "")
+      .split(",")
+      .map((u) => u.trim())
+      .filter((u) => u !== "" && u !== caller.user_id);
+    if (users.length === 0) fail("users_list_not_supplied");
+    if (users.length > 8) fail("too_many_users");
+    for (const u of users) if (!ws.users.has(u)) fail("user_not_found");
+    if (users.some((u) => ws.users.get(u)!.deleted)) fail("user_disabled");
+    const { channel, created } = openConversation(ws, [caller.user_id, ...users]);
+    return {
+      ...(created ? {} : { no_op: true, already_open: true }),
+      channel: params.bool("return_im") ? renderChannel(ws, channel, caller.user_id) : { id: channel.id },
+    };
+  },
+
+  "conversations.join": ({ ws, caller, params }) => {
     const channel = ws.channel(params.required("channel", "channel_not_found"));
     if (channel.is_private || channel.is_im || channel.is_mpim) fail("method_not_supported_for_channel_type");
     if (channel.is_archived) fail("is_archived");
-    ws.addMember(channel.id, bot.user_id);
-    return { channel: renderChannel(ws, channel, bot.user_id) };
+    ws.addMember(channel.id, caller.user_id);
+    return { channel: renderChannel(ws, channel, caller.user_id) };
   },
 };

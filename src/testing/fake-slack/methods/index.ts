@@ -1,9 +1,14 @@
+export { type AppCallContext, type AppMethodTable, appMethods } from "./apps.js";
+
 import { chatMethods } from "./chat.js";
 import type { MethodTable } from "./context.js";
 import { conversationMethods } from "./conversations.js";
+import { fileMethods } from "./files.js";
 import { miscMethods } from "./misc.js";
 import { pinMethods } from "./pins.js";
 import { reactionMethods } from "./reactions.js";
+import { searchMethods } from "./search.js";
+import { userMethods } from "./users.js";
 
 export type { CallContext, MethodHandler, MethodTable } from "./context.js";
 
@@ -14,4 +19,7 @@ export const methods: MethodTable = {
   ...conversationMethods,
   ...reactionMethods,
   ...pinMethods,
+  ...userMethods,
+  ...searchMethods,
+  ...fileMethods,
 };

@@ -1,16 +1,13 @@
-import { fail } from "../errors.js";
-import { renderUser } from "../render.js";
 import type { MethodTable } from "./context.js";
 
 export const miscMethods: MethodTable = {
-  "auth.test": ({ ws, bot }) => ({
+  "auth.test": ({ ws, caller }) => ({
     url: `https://${ws.team.domain}.slack.com/`,
     team: ws.team.name,
-    user: bot.name,
+    user: ws.users.get(caller.user_id)?.name ?? caller.user_id,
     team_id: ws.team.id,
-    user_id: bot.user_id,
-    bot_id: bot.bot_id,
-    app_id: bot.app_id,
+    user_id: caller.user_id,
+    ...(caller.bot_id ? { bot_id: caller.bot_id, app_id: caller.app_id } : {}),
     is_enterprise_install: false,
   }),
 
@@ -18,10 +15,4 @@ export const miscMethods: MethodTable = {
     emoji: Object.fromEntries(ws.emoji),
     cache_ts: "0.000000",
   }),
-
-  "users.info": ({ ws, params }) => {
-    const id = params.string("user") ?? fail("user_not_found");
-    const user = ws.users.get(id) ?? fail("user_not_found");
-    return { user: renderUser(ws, user) };
-  },
 };

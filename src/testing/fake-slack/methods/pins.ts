@@ -3,23 +3,23 @@ import { renderMessage } from "../render.js";
 import type { MethodTable } from "./context.js";
 
 export const pinMethods: MethodTable = {
-  "pins.add": ({ ws, bot, params }) => {
-    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), bot.user_id);
+  "pins.add": ({ ws, caller, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), caller.user_id);
     const ts = params.string("timestamp") ?? fail("no_item_specified");
-    ws.pin(channel.id, ts, bot.user_id);
+    ws.pin(channel.id, ts, caller.user_id);
     return {};
   },
 
-  "pins.remove": ({ ws, bot, params }) => {
-    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), bot.user_id);
+  "pins.remove": ({ ws, caller, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), caller.user_id);
     const ts = params.string("timestamp") ?? fail("no_item_specified");
     ws.unpin(channel.id, ts);
     return {};
   },
 
   /** Newest pin first; each item says who pinned it (`created_by`) and when (`created`, seconds). */
-  "pins.list": ({ ws, bot, params }) => {
-    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), bot.user_id);
+  "pins.list": ({ ws, caller, params }) => {
+    const channel = ws.memberChannel(params.required("channel", "channel_not_found"), caller.user_id);
     const items = ws
       .pins(channel.id)
       .reverse()

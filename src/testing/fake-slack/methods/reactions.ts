@@ -20,25 +20,25 @@ function emojiName(params: Params): string {
 }
 
 export const reactionMethods: MethodTable = {
-  "reactions.add": ({ ws, bot, params }) => {
+  "reactions.add": ({ ws, caller, params }) => {
     const name = emojiName(params);
     const { channel, timestamp } = target(params);
-    const c = ws.memberChannel(channel, bot.user_id);
-    ws.react(c.id, timestamp, name, bot.user_id);
+    const c = ws.memberChannel(channel, caller.user_id);
+    ws.react(c.id, timestamp, name, caller.user_id);
     return {};
   },
 
-  "reactions.remove": ({ ws, bot, params }) => {
+  "reactions.remove": ({ ws, caller, params }) => {
     const name = emojiName(params);
     const { channel, timestamp } = target(params);
-    const c = ws.memberChannel(channel, bot.user_id);
-    ws.unreact(c.id, timestamp, name, bot.user_id);
+    const c = ws.memberChannel(channel, caller.user_id);
+    ws.unreact(c.id, timestamp, name, caller.user_id);
     return {};
   },
 
-  "reactions.get": ({ ws, bot, params }) => {
+  "reactions.get": ({ ws, caller, params }) => {
     const { channel, timestamp } = target(params);
-    const c = ws.memberChannel(channel, bot.user_id);
+    const c = ws.memberChannel(channel, caller.user_id);
     const message = ws.existing(c.id, timestamp);
     return { type: "message", channel: c.id, message: renderMessage(ws, message, { metadata: false }) };
   },

@@ -1,0 +1,3 @@
+import { toolSuite } from "./suite/tool-suite.js";
+
+toolSuite("stdio");
