@@ -21,6 +21,7 @@ export type SlacklineErrorCode =
   | "SLACKLINE_HANDLER_MODULE"
   | "SLACKLINE_RESOURCE_MISSING"
   | "SLACKLINE_MESSAGE_TOO_LARGE"
+  | "SLACKLINE_BACKEND_NO_REPLY"
   | (string & {});
 
 export class SlacklineError extends Error {

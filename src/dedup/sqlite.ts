@@ -10,7 +10,7 @@ import {
 } from "../queue/backends/sqlite/open.js";
 import { turnCommit } from "../queue/backends/sqlite/turn-commit.js";
 import { type WriteGate, writeGate } from "../queue/backends/sqlite/write-gate.js";
-import type { TurnBatcher } from "../queue/turn-batcher.js";
+import { TurnBatcher } from "../queue/turn-batcher.js";
 import type { ClaimResult, DedupStore, DedupStoreFactory } from "./types.js";
 
 export interface SqliteDedupStoreOptions {
@@ -28,8 +28,13 @@ export class SqliteDedupStore implements DedupStore {
   private readonly db: Database.Database;
   private readonly table: DedupTable;
   private readonly gate: WriteGate;
-  /** A worker marks many deliveries at once: their markers share one commit per event-loop turn. */
+  /**
+   * A worker marks many deliveries at once, and a gateway confirms many claims: those of one
+   * event-loop turn share one commit.
+   */
   private readonly marks: TurnBatcher<[string, number], undefined>;
+  /** A gateway's claims of one turn: one IMMEDIATE transaction, one commit, instead of one each. */
+  private readonly claims: TurnBatcher<[string, number], ClaimResult>;
 
   constructor(options: SqliteDedupStoreOptions) {
     this.db = openSqlite(options.path, {
@@ -41,6 +46,12 @@ export class SqliteDedupStore implements DedupStore {
     const table = new DedupTable(this.db);
     this.table = table;
     this.marks = turnCommit(this.db, ([key, ttlMs]: [string, number]) => table.markDone(key, ttlMs));
+    // Each claim inside is its own savepoint, with the result it would have had on its own.
+    const claimAll = this.db.transaction((items: [string, number][]) =>
+      items.map(([key, ttlMs]) => table.claim(key, ttlMs)),
+    );
+    const gate = this.gate;
+    this.claims = new TurnBatcher((items) => gate.runAsync(() => claimAll.immediate(items)));
   }
 
   static fromEnv(env: Env): SqliteDedupStore {
@@ -52,11 +63,11 @@ export class SqliteDedupStore implements DedupStore {
   }
 
   claim(key: string, pendingTtlSeconds: number): Promise<ClaimResult> {
-    return this.gate.runAsync(() => this.table.claim(key, pendingTtlSeconds * 1000));
+    return this.claims.add([key, pendingTtlSeconds * 1000]);
   }
 
   async confirm(key: string, ttlSeconds: number): Promise<void> {
-    await this.gate.runAsync(() => this.table.markDone(key, ttlSeconds * 1000));
+    await this.marks.add([key, ttlSeconds * 1000]);
   }
 
   async release(key: string): Promise<void> {
@@ -91,6 +102,7 @@ export class SqliteDedupStore implements DedupStore {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    this.claims.flush();
     this.marks.flush();
     this.gate.close();
     this.db.close();

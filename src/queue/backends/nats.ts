@@ -1,14 +1,8 @@
-import {
-  type Consumer,
-  type JetStreamClient,
-  type JetStreamManager,
-  type JsMsg,
-  jetstream,
-  jetstreamManager,
-} from "@nats-io/jetstream";
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Env } from "../../config/env.js";
+import { NatsDedupStore, natsDedupOptionsFromEnv } from "../../dedup/nats.js";
+import type { DedupStore } from "../../dedup/types.js";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
-import { SettleOnce } from "../settle-once.js";
 import {
   type ConsumeOptions,
   type DeadLetter,
@@ -18,42 +12,27 @@ import {
   QueueClosedError,
   type QueueStats,
 } from "../types.js";
-import { anySignal, Wakeup } from "../wakeup.js";
+import { anySignal } from "../wakeup.js";
 import { natsInfo } from "./nats/about.js";
 import { type NatsOptions, natsOptionsFromEnv } from "./nats/config.js";
 import { NatsLink, NatsUnavailableError } from "./nats/connection.js";
+import { type ConsumerContext, GroupConsumer } from "./nats/consumer.js";
 import {
-  type DeadRecord,
   isStreamNotFound,
   nextMessage,
   purgeDeadLetters,
   readDeadLetters,
   replayDeadLetters,
 } from "./nats/dead-letters.js";
-import { durableName, replaySubject, type TopicNames, topicNames } from "./nats/names.js";
+import type { NatsDelivery } from "./nats/delivery.js";
+import { durableName, type TopicNames, topicNames } from "./nats/names.js";
+import { type StoredAck, TurnPublisher } from "./nats/publisher.js";
+import { Replies } from "./nats/replies.js";
 import { isConsumerNotFound, JetStreamResources } from "./nats/resources.js";
-import { ACK, nakPayload, settle, TERM, WORKING } from "./nats/settle.js";
 
 const DEFAULT_PREFETCH = 16;
-/** How long one pull request waits on the server; the loop issues the next one right after. */
-const FETCH_EXPIRES_MS = 5000;
+/** Acks, naks and the rest get longer than a publish: nothing waits on them but the worker. */
 const SETTLE_TIMEOUT_MS = 5000;
-
-interface Held {
-  once: SettleOnce;
-  msg: JsMsg;
-}
-
-const decoder = new TextDecoder();
-const sleep = (ms: number, signal: AbortSignal) => new Wakeup().sleep(ms, signal);
-
-function parse(data: Uint8Array): Envelope | null {
-  try {
-    return JSON.parse(decoder.decode(data)) as Envelope;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * NATS JetStream: a stream per topic, a durable pull consumer per group, explicit acks.
@@ -63,25 +42,46 @@ export class NatsQueue implements QueueBackend {
   readonly name = "nats";
   readonly durable = true;
   private readonly closing = new AbortController();
-  /** Every consume loop's unsettled deliveries, handed back by close(). */
-  private readonly holders = new Set<Set<Held>>();
+  /** Every running consume loop, stopped (their deliveries handed back) by close(). */
+  private readonly consumers = new Set<GroupConsumer>();
   private readonly names = new Map<string, TopicNames>();
   private readonly resources: JetStreamResources;
+  /** PubAcks (publishes, dead letters, the marker store's writes and reads). */
+  private readonly replies: Replies;
+  private readonly settles: Replies;
+  private readonly publisher: TurnPublisher;
+  private readonly context: ConsumerContext;
 
   private constructor(
     private readonly link: NatsLink,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     readonly options: NatsOptions,
+    /** Where markerStore() reads its bucket's settings. */
+    private readonly env: Env,
   ) {
     this.resources = new JetStreamResources(jsm, options);
+    this.replies = new Replies(link.nc, options.publishTimeoutMs);
+    this.settles = new Replies(link.nc, SETTLE_TIMEOUT_MS);
+    this.publisher = new TurnPublisher(this.replies);
+    this.context = {
+      js,
+      resources: this.resources,
+      options,
+      settles: this.settles,
+      writeDeadLetter: async (names, record) => {
+        await this.resources.dlqStream(names);
+        await this.publisher.publish(names.dlqSubject, JSON.stringify(record));
+      },
+    };
   }
 
-  static async connect(options: NatsOptions): Promise<NatsQueue> {
+  static async connect(options: NatsOptions, env: Env = {}): Promise<NatsQueue> {
     const link = await NatsLink.open(options.servers, "slackline-queue");
     try {
       const jsm = await jetstreamManager(link.nc, { timeout: options.publishTimeoutMs });
-      return new NatsQueue(link, jetstream(link.nc, { timeout: options.publishTimeoutMs }), jsm, options);
+      const js = jetstream(link.nc, { timeout: options.publishTimeoutMs });
+      return new NatsQueue(link, js, jsm, options, env);
     } catch (err) {
       await link.close();
       throw err;
@@ -89,7 +89,7 @@ export class NatsQueue implements QueueBackend {
   }
 
   static fromEnv(env: Env): Promise<NatsQueue> {
-    return NatsQueue.connect(natsOptionsFromEnv(env));
+    return NatsQueue.connect(natsOptionsFromEnv(env), env);
   }
 
   private topicNames(topic: string): TopicNames {
@@ -107,14 +107,13 @@ export class NatsQueue implements QueueBackend {
   }
 
   /** The envelope id is the Nats-Msg-Id, so JetStream's duplicate window is a second dedup layer. */
-  private async send(topic: string, message: Envelope, windowSeconds: number) {
+  private async send(topic: string, message: Envelope, windowSeconds: number): Promise<StoredAck> {
     this.usable();
     const names = this.topicNames(topic);
-    await this.resources.topicStream(names, windowSeconds);
-    return this.js.publish(names.subject, envelopeJson(message), {
-      msgID: message.id,
-      timeout: this.options.publishTimeoutMs,
-    });
+    // Once the stream is known to exist, a publish waits on nothing but its PubAck.
+    if (!this.resources.hasTopicStream(names, windowSeconds))
+      await this.resources.topicStream(names, windowSeconds);
+    return this.publisher.publish(names.subject, envelopeJson(message), message.id);
   }
 
   async publish(topic: string, message: Envelope): Promise<string> {
@@ -128,163 +127,48 @@ export class NatsQueue implements QueueBackend {
     return ack.duplicate ? null : String(ack.seq);
   }
 
-  consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery> {
+  /** Processed-markers in a KV bucket on this backend's connection (its writes share the socket with the acks). */
+  markerStore(): DedupStore {
+    return NatsDedupStore.onConnection(this.link, this.replies, natsDedupOptionsFromEnv(this.env));
+  }
+
+  consumeBatches(topic: string, options: ConsumeOptions): AsyncIterable<readonly Delivery[]> {
     return this.loop(topic, options);
   }
 
-  private async *loop(topic: string, options: ConsumeOptions): AsyncGenerator<Delivery> {
-    if (this.closing.signal.aborted) return;
-    const signal = anySignal(options.signal, this.closing.signal);
-    const names = this.topicNames(topic);
+  async *consume(topic: string, options: ConsumeOptions): AsyncGenerator<Delivery> {
     const leaseMs = options.leaseMs ?? natsInfo.defaultLeaseMs;
-    const prefetch = Math.max(1, options.prefetch ?? DEFAULT_PREFETCH);
-    const mine = replaySubject(names, options.group);
-    const held = new Set<Held>();
-    const capacity = new Wakeup();
-    this.holders.add(held);
-    let consumer: Consumer | null = null;
-    let failures = 0;
-    // Messages the group has not been sent yet, as last reported by the server.
-    let pendingHint = 1;
-    try {
-      while (!signal.aborted) {
-        try {
-          if (!consumer) {
-            await this.resources.topicStream(names, this.options.duplicateWindowSeconds);
-            await this.resources.groupConsumer(names, options.group, leaseMs);
-            consumer = await this.js.consumers.get(names.stream, durableName(options.group));
-            pendingHint = (await consumer.info(true)).num_pending;
-          }
-          if (held.size >= prefetch) {
-            await capacity.sleep(Number.POSITIVE_INFINITY, signal);
-            continue;
-          }
-          // Ask for no more than exists (and fits under prefetch), so the pull request completes at
-          // once instead of staying open: an open request would keep taking messages (redeliveries
-          // too) into a client buffer while our caller is busy, and their leases would run out there.
-          const want = Math.min(prefetch - held.size, Math.max(1, pendingHint));
-          const batch = await consumer.fetch({ max_messages: want, expires: FETCH_EXPIRES_MS });
-          const stop = () => void batch.close();
-          signal.addEventListener("abort", stop, { once: true });
-          if (signal.aborted) stop();
-          let stale = false;
-          try {
-            for await (const msg of batch) {
-              failures = 0;
-              pendingHint = msg.info.pending;
-              // Our caller sat on the last delivery long enough that these may have been redelivered
-              // elsewhere: leave them alone, their leases bring them back.
-              if (stale) continue;
-              if (signal.aborted) {
-                await this.handBack(msg);
-                continue;
-              }
-              if (msg.subject !== names.subject && msg.subject !== mine) {
-                // A dead letter replayed to another group.
-                await settle(this.link.nc, msg, ACK, SETTLE_TIMEOUT_MS);
-                continue;
-              }
-              const entry: Held = { once: new SettleOnce(), msg };
-              held.add(entry);
-              const forget = () => {
-                held.delete(entry);
-                capacity.notify();
-              };
-              const message = parse(msg.data);
-              if (message === null) {
-                // Not ours to drop, not worth a handler run: straight to the DLQ with the raw text.
-                const raw = decoder.decode(msg.data) as unknown as Envelope;
-                await this.delivery(topic, names, options.group, entry, raw, forget).deadLetter(
-                  "malformed message: not JSON",
-                );
-                continue;
-              }
-              const yieldedAt = Date.now();
-              yield this.delivery(topic, names, options.group, entry, message, forget);
-              if (Date.now() - yieldedAt > leaseMs / 2) {
-                stale = true;
-                void batch.close();
-              }
-            }
-          } finally {
-            signal.removeEventListener("abort", stop);
-          }
-        } catch (err) {
-          if (signal.aborted) break;
-          // Outage, or the stream/consumer was deleted under us: rebuild and back off.
-          if (isConsumerNotFound(err) || isStreamNotFound(err)) this.resources.forget(names);
-          consumer = null;
-          failures++;
-          await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), signal);
+    for await (const batch of this.loop(topic, options)) {
+      for (let i = 0; i < batch.length; i++) {
+        const yieldedAt = Date.now();
+        yield batch[i]!;
+        // Our caller sat on that delivery long enough that the rest may have been redelivered
+        // elsewhere: leave them alone, their leases bring them back.
+        if (Date.now() - yieldedAt > leaseMs / 2) {
+          for (let j = i + 1; j < batch.length; j++) batch[j]!.abandon();
+          break;
         }
       }
-    } finally {
-      // Hand back what this consumer still holds, so the group gets it at once.
-      for (const entry of held) await entry.once.run(() => this.handBack(entry.msg));
-      this.holders.delete(held);
     }
   }
 
-  private async handBack(msg: JsMsg): Promise<void> {
-    await settle(this.link.nc, msg, nakPayload(0), SETTLE_TIMEOUT_MS).catch(() => {
-      // Unreachable server: the lease expires and the message comes back anyway.
-    });
-  }
-
-  private delivery(
-    topic: string,
-    names: TopicNames,
-    group: string,
-    entry: Held,
-    message: Envelope,
-    forget: () => void,
-  ): Delivery {
-    const { msg, once } = entry;
-    const nc = this.link.nc;
-    const attempt = msg.info.deliveryCount;
-    return {
-      id: String(msg.seq),
+  private async *loop(topic: string, options: ConsumeOptions): AsyncGenerator<NatsDelivery[]> {
+    if (this.closing.signal.aborted) return;
+    const consumer = new GroupConsumer(
+      this.context,
       topic,
-      message,
-      attempt,
-      ack: () =>
-        once.run(async () => {
-          forget();
-          await settle(nc, msg, ACK, SETTLE_TIMEOUT_MS);
-        }),
-      retry: (delayMs) =>
-        once.run(async () => {
-          forget();
-          await settle(nc, msg, nakPayload(delayMs), SETTLE_TIMEOUT_MS);
-        }),
-      deadLetter: (reason) =>
-        once.run(async () => {
-          forget();
-          const record: DeadRecord = {
-            topic,
-            group,
-            reason,
-            attempts: attempt,
-            dead_at: Date.now(),
-            source_seq: msg.seq,
-            message,
-          };
-          try {
-            await this.resources.dlqStream(names);
-            await this.js.publish(names.dlqSubject, JSON.stringify(record), {
-              timeout: this.options.publishTimeoutMs,
-            });
-          } catch (err) {
-            // Not in the DLQ: keep it in the group rather than lose it.
-            await this.handBack(msg);
-            throw err;
-          }
-          await settle(nc, msg, TERM, SETTLE_TIMEOUT_MS);
-        }),
-      extend: async () => {
-        if (!once.isSettled) await settle(nc, msg, WORKING, SETTLE_TIMEOUT_MS);
-      },
-    };
+      this.topicNames(topic),
+      options.group,
+      options.leaseMs ?? natsInfo.defaultLeaseMs,
+      Math.max(1, options.prefetch ?? DEFAULT_PREFETCH),
+      anySignal(options.signal, this.closing.signal),
+    );
+    this.consumers.add(consumer);
+    try {
+      yield* consumer.batches();
+    } finally {
+      this.consumers.delete(consumer);
+    }
   }
 
   /** False while the connection is down and being re-established. */
@@ -341,11 +225,10 @@ export class NatsQueue implements QueueBackend {
   async close(): Promise<void> {
     if (this.closing.signal.aborted) return;
     this.closing.abort();
-    const handBacks: Promise<void>[] = [];
-    for (const held of this.holders) {
-      for (const entry of held) handBacks.push(entry.once.run(() => this.handBack(entry.msg)));
-    }
-    await Promise.all(handBacks);
+    this.publisher.flush();
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    this.replies.close();
+    this.settles.close();
     await this.link.close();
   }
 }

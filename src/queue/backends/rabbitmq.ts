@@ -14,6 +14,7 @@ import { anySignal } from "../wakeup.js";
 import { rabbitmqInfo } from "./rabbitmq/about.js";
 import { type RabbitOptions, rabbitOptionsFromEnv } from "./rabbitmq/config.js";
 import { listDeadLetters, purgeDeadLetters, replayDeadLetters } from "./rabbitmq/dead-letters.js";
+import type { RabbitDelivery } from "./rabbitmq/delivery.js";
 import {
   copyHeaders,
   H_ATTEMPTS,
@@ -25,11 +26,13 @@ import {
   H_TOPIC,
 } from "./rabbitmq/headers.js";
 import { AmqpLink, deadline, UnroutableError } from "./rabbitmq/link.js";
-import { groupQueue, roundDelay, topicNames } from "./rabbitmq/names.js";
-import { type Held, requeue, Subscription } from "./rabbitmq/subscription.js";
+import { groupQueue, topicNames } from "./rabbitmq/names.js";
+import { Subscription } from "./rabbitmq/subscription.js";
 import { Topology } from "./rabbitmq/topology.js";
 
 const DEFAULT_PREFETCH = 16;
+
+async function* empty<T>(): AsyncGenerator<T> {}
 
 /**
  * RabbitMQ: a durable topic exchange per topic, a quorum queue per group bound to it, publisher
@@ -43,6 +46,8 @@ export class RabbitQueue implements QueueBackend {
   /** Groups consumed per topic in this process: the publisher declares their queues too. */
   private readonly consumedGroups = new Map<string, Set<string>>();
   private readonly subscriptions = new Map<string, Set<Subscription>>();
+  /** Topics whose exchange and group queues this process has declared: a publish goes straight out. */
+  private readonly preparedTopics = new Set<string>();
 
   private constructor(
     private readonly link: AmqpLink,
@@ -74,8 +79,13 @@ export class RabbitQueue implements QueueBackend {
   async publish(topic: string, message: Envelope): Promise<string> {
     if (this.closing.signal.aborted) throw new QueueClosedError(this.name);
     this.link.current(); // fail fast while disconnected
-    // Once per topic and process; bounded so ingress still answers before Slack gives up.
-    await deadline(this.prepareTopic(topic), this.options.publishTimeoutMs, "declaring the topic's queues");
+    if (!this.preparedTopics.has(topic)) {
+      // Groups are only ever added: the same count after the declarations means none was missed.
+      const groups = this.consumedGroups.get(topic)?.size ?? 0;
+      // Once per topic and process; bounded so ingress still answers before Slack gives up.
+      await deadline(this.prepareTopic(topic), this.options.publishTimeoutMs, "declaring the topic's queues");
+      if ((this.consumedGroups.get(topic)?.size ?? 0) === groups) this.preparedTopics.add(topic);
+    }
     const id = randomUUID();
     const now = Date.now();
     try {
@@ -93,141 +103,96 @@ export class RabbitQueue implements QueueBackend {
       );
     } catch (err) {
       // Unroutable: something deleted our exchange or queues; declare again next time.
-      if (err instanceof UnroutableError) this.topology.forget(topic);
+      if (err instanceof UnroutableError) {
+        this.topology.forget(topic);
+        this.preparedTopics.delete(topic);
+      }
       throw err;
     }
     return id;
   }
 
   consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery> {
-    // Registered now, not when iteration starts, so a publish right after consume() reaches the group.
-    const groups = this.consumedGroups.get(topic) ?? new Set<string>();
-    this.consumedGroups.set(topic, groups.add(options.group));
-    return this.loop(topic, options);
+    const sub = this.subscribe(topic, options);
+    return sub ? this.track(topic, options, sub, (signal) => sub.run(signal)) : empty();
   }
 
-  private async *loop(topic: string, options: ConsumeOptions): AsyncGenerator<Delivery> {
-    if (this.closing.signal.aborted) return;
-    const signal = anySignal(options.signal, this.closing.signal);
+  consumeBatches(topic: string, options: ConsumeOptions): AsyncIterable<readonly Delivery[]> {
+    const sub = this.subscribe(topic, options);
+    return sub ? this.track(topic, options, sub, (signal) => sub.batches(signal)) : empty();
+  }
+
+  /** Registered now, not when iteration starts, so a publish right after consume() reaches the group. */
+  private subscribe(topic: string, options: ConsumeOptions): Subscription | null {
+    const groups = this.consumedGroups.get(topic) ?? new Set<string>();
+    if (!groups.has(options.group)) this.preparedTopics.delete(topic);
+    this.consumedGroups.set(topic, groups.add(options.group));
+    if (this.closing.signal.aborted) return null;
     const { group } = options;
-    const leaseMs = options.leaseMs ?? rabbitmqInfo.defaultLeaseMs;
-    const sub: Subscription = new Subscription(this.link, {
+    return new Subscription(this.link, {
+      topic,
       queue: groupQueue(topic, group),
       prefetch: Math.max(1, options.prefetch ?? DEFAULT_PREFETCH),
-      leaseMs,
+      leaseMs: options.leaseMs ?? rabbitmqInfo.defaultLeaseMs,
       prepare: () => this.topology.group(topic, group),
-      toDelivery: (held, message, settle) => this.delivery(topic, group, sub, held, message, settle),
-      malformed: (held, settle) =>
-        this.delivery(
-          topic,
-          group,
-          sub,
-          held,
-          held.msg.content.toString() as unknown as Envelope,
-          settle,
-        ).deadLetter("malformed message: not JSON"),
+      publishDelayed: (d, ms) => this.publishDelayed(topic, group, d, ms),
+      publishDeadLetter: (d, reason) => this.publishDeadLetter(topic, group, d, reason),
     });
-    const key = `${topic}\u0000${group}`;
+  }
+
+  private async *track<T>(
+    topic: string,
+    options: ConsumeOptions,
+    sub: Subscription,
+    iterate: (signal: AbortSignal) => AsyncGenerator<T>,
+  ): AsyncGenerator<T> {
+    const key = `${topic}\u0000${options.group}`;
     const subs = this.subscriptions.get(key) ?? new Set<Subscription>();
     this.subscriptions.set(key, subs.add(sub));
     try {
-      yield* sub.run(signal);
+      yield* iterate(anySignal(options.signal, this.closing.signal));
     } finally {
       subs.delete(sub);
     }
   }
 
-  private delivery(
-    topic: string,
-    group: string,
-    sub: Subscription,
-    held: Held,
-    message: Envelope,
-    settle: () => void,
-  ): Delivery {
-    const { msg, ch, once } = held;
-    const attempt = Subscription.attempt(held);
-    const lostError = () =>
-      new Error("the channel closed before this settle; the broker redelivers the message to the group");
-    return {
-      id: String(msg.properties.messageId ?? msg.fields.deliveryTag),
-      topic,
-      message,
-      attempt,
-      ack: async () => {
-        if (held.lost) throw lostError();
-        await once.run(() => {
-          settle();
-          ch.ack(msg);
-        });
+  /** A copy waits in the delay queue, then dead-letters back to the group queue. */
+  private async publishDelayed(topic: string, group: string, d: RabbitDelivery, ms: number): Promise<void> {
+    const queue = await this.topology.delay(topic, group, ms);
+    await this.link.publish(
+      "",
+      queue,
+      d.msg.content,
+      {
+        messageId: String(d.msg.properties.messageId ?? randomUUID()),
+        contentType: "application/json",
+        headers: copyHeaders(d.msg.properties.headers, { [H_ATTEMPTS]: d.attempt }),
       },
-      retry: async (delayMs) => {
-        if (held.lost) throw lostError();
-        await once.run(async () => {
-          settle();
-          const ms = roundDelay(delayMs);
-          if (ms === 0) {
-            ch.nack(msg, false, true);
-            return;
-          }
-          try {
-            // A copy waits in the delay queue, then dead-letters back to the group queue.
-            const queue = await this.topology.delay(topic, group, ms);
-            await this.link.publish(
-              "",
-              queue,
-              msg.content,
-              {
-                messageId: String(msg.properties.messageId ?? randomUUID()),
-                contentType: "application/json",
-                headers: copyHeaders(msg.properties.headers, { [H_ATTEMPTS]: attempt }),
-              },
-              this.options.publishTimeoutMs,
-            );
-          } catch (err) {
-            requeue(held);
-            throw err;
-          }
-          ch.ack(msg);
-        });
+      this.options.publishTimeoutMs,
+    );
+  }
+
+  private async publishDeadLetter(topic: string, group: string, d: RabbitDelivery, reason: string) {
+    await this.topology.topic(topic);
+    await this.link.publish(
+      "",
+      topicNames(topic).dlq,
+      d.msg.content,
+      {
+        messageId: randomUUID(),
+        contentType: "application/json",
+        timestamp: Math.floor(Date.now() / 1000),
+        headers: copyHeaders(d.msg.properties.headers, {
+          [H_REASON]: reason,
+          [H_GROUP]: group,
+          [H_TOPIC]: topic,
+          [H_ATTEMPTS]: d.attempt,
+          [H_DEAD_AT]: Date.now(),
+          [H_SOURCE_ID]: String(d.msg.properties.messageId ?? ""),
+        }),
       },
-      deadLetter: async (reason) => {
-        if (held.lost) throw lostError();
-        await once.run(async () => {
-          settle();
-          try {
-            await this.topology.topic(topic);
-            await this.link.publish(
-              "",
-              topicNames(topic).dlq,
-              msg.content,
-              {
-                messageId: randomUUID(),
-                contentType: "application/json",
-                timestamp: Math.floor(Date.now() / 1000),
-                headers: copyHeaders(msg.properties.headers, {
-                  [H_REASON]: reason,
-                  [H_GROUP]: group,
-                  [H_TOPIC]: topic,
-                  [H_ATTEMPTS]: attempt,
-                  [H_DEAD_AT]: Date.now(),
-                  [H_SOURCE_ID]: String(msg.properties.messageId ?? ""),
-                }),
-              },
-              this.options.publishTimeoutMs,
-            );
-          } catch (err) {
-            // Not in the DLQ: keep it in the group rather than lose it.
-            requeue(held);
-            throw err;
-          }
-          ch.ack(msg);
-        });
-      },
-      extend: async () => {
-        if (!once.isSettled) sub.lease(held);
-      },
-    };
+      this.options.publishTimeoutMs,
+    );
   }
 
   /** False while the connection is down and being re-established. */

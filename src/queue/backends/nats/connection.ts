@@ -21,6 +21,9 @@ export class NatsLink {
       // Notice a dead server within ~10 s even when the socket does not say so.
       pingInterval: 5000,
       maxPingOut: 2,
+      // Otherwise the client makes an Error per request (a RequestError and a TimeoutError, each with
+      // its stack) in case the request fails: 12% of a NATS gateway's CPU in a profile.
+      noAsyncTraces: true,
     });
     return new NatsLink(nc);
   }

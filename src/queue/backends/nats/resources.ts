@@ -27,17 +27,29 @@ export const isConsumerNotFound = (err: unknown): boolean =>
 export class JetStreamResources {
   private readonly streams = new Map<string, Promise<void>>();
   private readonly consumers = new Map<string, Promise<void>>();
+  /** Topic streams known to exist, with the duplicate window they were made or updated with. */
+  private readonly readyWindows = new Map<string, number>();
 
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly options: NatsOptions,
   ) {}
 
+  /** JetStream rejects a duplicate window longer than the stream's max age. */
+  private window(windowSeconds: number): number {
+    const maxAge = this.options.maxAgeSeconds;
+    return Math.max(1, maxAge > 0 ? Math.min(windowSeconds, maxAge) : windowSeconds);
+  }
+
+  /** True once topicStream() with these arguments succeeded (and nothing was forgotten since): a publish's fast path. */
+  hasTopicStream(names: TopicNames, windowSeconds: number): boolean {
+    return (this.readyWindows.get(names.stream) ?? 0) >= this.window(windowSeconds);
+  }
+
   /** The topic stream, with a duplicate window of at least `windowSeconds`. */
   topicStream(names: TopicNames, windowSeconds: number): Promise<void> {
     const maxAge = this.options.maxAgeSeconds;
-    // JetStream rejects a duplicate window longer than the stream's max age.
-    const window = Math.max(1, maxAge > 0 ? Math.min(windowSeconds, maxAge) : windowSeconds);
+    const window = this.window(windowSeconds);
     const key = `${names.stream}@${window}`;
     return this.once(this.streams, key, async () => {
       const existing = await this.jsm.streams.info(names.stream).catch((err: unknown) => {
@@ -61,6 +73,7 @@ export class JetStreamResources {
           duplicate_window: window * NS_PER_S,
         });
       }
+      this.readyWindows.set(names.stream, Math.max(window, this.readyWindows.get(names.stream) ?? 0));
     });
   }
 
@@ -113,6 +126,7 @@ export class JetStreamResources {
     for (const map of [this.streams, this.consumers]) {
       for (const key of map.keys()) if (ours(key)) map.delete(key);
     }
+    this.readyWindows.delete(names.stream);
   }
 
   private once(map: Map<string, Promise<void>>, key: string, create: () => Promise<void>): Promise<void> {

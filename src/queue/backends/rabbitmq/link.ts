@@ -42,6 +42,8 @@ export class UnroutableError extends Error {
 export class AmqpLink {
   private model: ChannelModel | null = null;
   private publisher: Promise<ConfirmChannel> | null = null;
+  /** The publisher channel once open: a publish then awaits nothing but its confirm. */
+  private openPublisher: ConfirmChannel | null = null;
   /** Mandatory publishes the broker returned, by message id, until their confirm arrives. */
   private readonly returned = new Map<string, string>();
   private closing = false;
@@ -67,7 +69,13 @@ export class AmqpLink {
   private async connect(): Promise<void> {
     const url = new URL(this.url);
     if (!url.searchParams.has("heartbeat")) url.searchParams.set("heartbeat", String(this.heartbeatSeconds));
-    const model = await amqp.connect(url.toString(), { clientProperties: { connection_name: this.name } });
+    const model = await amqp.connect(url.toString(), {
+      clientProperties: { connection_name: this.name },
+      // amqplib leaves Nagle's algorithm on: a small frame (a confirm's publish, an ack) then waits for
+      // the broker's delayed ACK, 40 ms on Linux. With it on, a gateway's p99 was 40 ms and a worker
+      // on one connection with its publisher managed 1,500 events/s.
+      noDelay: true,
+    });
     if (this.closing) {
       await model.close().catch(() => {});
       return;
@@ -79,6 +87,7 @@ export class AmqpLink {
       if (this.model !== model) return;
       this.model = null;
       this.publisher = null;
+      this.openPublisher = null;
       this.changed.notify();
       if (!this.closing) void this.reconnect();
     });
@@ -130,12 +139,14 @@ export class AmqpLink {
         ch.on("error", () => {});
         ch.on("close", () => {
           if (this.publisher === p) this.publisher = null;
+          if (this.openPublisher === ch) this.openPublisher = null;
         });
         ch.on("return", (msg) => {
           const id = msg.properties.messageId;
           const fields = msg.fields as { replyCode?: number; replyText?: string };
           if (typeof id === "string") this.returned.set(id, `${fields.replyCode} ${fields.replyText}`);
         });
+        if (this.publisher === p) this.openPublisher = ch;
         return ch;
       });
       p.catch(() => {
@@ -159,28 +170,25 @@ export class AmqpLink {
     timeoutMs: number,
   ): Promise<void> {
     if (this.closing) throw new AmqpUnavailableError();
-    const ch = await this.confirmChannel();
+    const ch = this.openPublisher ?? (await this.confirmChannel());
+    // Every publish is persistent and mandatory (the caller's options object is its own).
+    options.mandatory = true;
+    options.persistent = true;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.returned.delete(options.messageId);
         reject(new Error(`RabbitMQ did not confirm the publish within ${timeoutMs} ms`));
       }, timeoutMs);
       try {
-        ch.publish(
-          exchange,
-          routingKey,
-          content,
-          { ...options, mandatory: true, persistent: true },
-          (err) => {
-            clearTimeout(timer);
-            const reply = this.returned.get(options.messageId);
-            this.returned.delete(options.messageId);
-            if (err)
-              reject(err instanceof Error ? err : new Error(`RabbitMQ refused the publish: ${String(err)}`));
-            else if (reply) reject(new UnroutableError(exchange, routingKey, reply));
-            else resolve();
-          },
-        );
+        ch.publish(exchange, routingKey, content, options, (err) => {
+          clearTimeout(timer);
+          const reply = this.returned.get(options.messageId);
+          this.returned.delete(options.messageId);
+          if (err)
+            reject(err instanceof Error ? err : new Error(`RabbitMQ refused the publish: ${String(err)}`));
+          else if (reply) reject(new UnroutableError(exchange, routingKey, reply));
+          else resolve();
+        });
       } catch (err) {
         clearTimeout(timer);
         reject(err);
@@ -198,6 +206,7 @@ export class AmqpLink {
     const model = this.model;
     this.model = null;
     this.publisher = null;
+    this.openPublisher = null;
     this.changed.notify();
     if (model) await within(model.close(), 2000);
   }

@@ -1,68 +1,70 @@
 import type { Channel, ConsumeMessage } from "amqplib";
 import type { Envelope } from "../../../envelope/envelope.js";
-import { SettleOnce } from "../../settle-once.js";
-import type { Delivery } from "../../types.js";
 import { Wakeup } from "../../wakeup.js";
+import { AckGroups } from "./acks.js";
+import { RabbitDelivery, type RabbitDeliveryOwner } from "./delivery.js";
 import { attemptOf, publishedAtOf } from "./headers.js";
 import { type AmqpLink, within } from "./link.js";
-
-/** One message this consumer received and has not settled: buffered or handed to the caller. */
-export interface Held {
-  msg: ConsumeMessage;
-  ch: Channel;
-  once: SettleOnce;
-  timer: NodeJS.Timeout | null;
-  /** The channel died under it: the broker redelivers it, and our ack can no longer reach it. */
-  lost: boolean;
-  publishedAt: number;
-}
+import { roundDelay } from "./names.js";
 
 export interface SubscriptionOptions {
+  topic: string;
   queue: string;
   prefetch: number;
   leaseMs: number;
   /** Declares the group queue (and what it needs) before subscribing. */
   prepare: () => Promise<void>;
-  /** Builds the Delivery the caller gets. */
-  toDelivery: (held: Held, message: Envelope, settle: () => void) => Delivery;
-  /** For messages that are not JSON: straight to the DLQ. */
-  malformed: (held: Held, settle: () => void) => Promise<void>;
+  /** Stores a copy that comes back to the group queue after `ms` (a delay queue). */
+  publishDelayed: (delivery: RabbitDelivery, ms: number) => Promise<void>;
+  /** Stores the dead letter in the topic's DLQ. */
+  publishDeadLetter: (delivery: RabbitDelivery, reason: string) => Promise<void>;
 }
 
 const decoder = new TextDecoder();
-
-/** Back to the queue now. On a dead channel the broker has requeued it already. */
-export function requeue(held: Held): void {
-  if (held.lost) return;
-  try {
-    held.ch.nack(held.msg, false, true);
-  } catch {
-    // Channel closed meanwhile: same outcome.
-  }
-}
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * A group consumer on its own channel (so prefetch is per consumer and closing it hands everything
  * back at once). RabbitMQ has no lease, so the lease is kept here: a message not settled or extended
  * within `leaseMs` is nacked back to the queue (x-delivery-count + 1). A process that dies loses
  * its connection and the broker requeues its messages; a frozen one is cut off by heartbeats.
+ * The acks of one event-loop turn go out together (one `multiple` ack where they are contiguous).
  */
-export class Subscription {
+export class Subscription implements RabbitDeliveryOwner {
   private ch: Channel | null = null;
   private tag: string | null = null;
   private paused = false;
   private stopped = false;
-  private readonly buffer: Held[] = [];
+  private buffer: RabbitDelivery[] = [];
   /** Every unsettled message of this consumer: buffered or handed out. */
-  readonly held = new Set<Held>();
+  readonly held = new Set<RabbitDelivery>();
+  private readonly acks = new AckGroups();
   private readonly wake = new Wakeup();
+  /** One timer for every lease: a message's own timer cost more than the rest of its bookkeeping. */
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly link: AmqpLink,
     private readonly o: SubscriptionOptions,
   ) {}
 
-  async *run(signal: AbortSignal): AsyncGenerator<Delivery> {
+  get topic(): string {
+    return this.o.topic;
+  }
+
+  /** One delivery at a time (consume()). */
+  async *run(signal: AbortSignal): AsyncGenerator<RabbitDelivery> {
+    for await (const batch of this.batches(signal)) {
+      for (let i = 0; i < batch.length; i++) {
+        const d = batch[i]!;
+        if (d.settled) continue;
+        yield d;
+      }
+    }
+  }
+
+  /** What arrived together, at a time (consumeBatches()). */
+  async *batches(signal: AbortSignal): AsyncGenerator<RabbitDelivery[]> {
     let failures = 0;
     try {
       while (!signal.aborted && !this.stopped) {
@@ -87,25 +89,19 @@ export class Subscription {
             continue;
           }
         }
-        const held = this.buffer.shift();
-        if (!held) {
+        if (this.buffer.length === 0) {
           await this.wake.sleep(Number.POSITIVE_INFINITY, signal);
           continue;
         }
-        if (held.once.isSettled) continue;
-        const settle = () => this.release(held);
-        let message: Envelope;
-        try {
-          message = JSON.parse(decoder.decode(held.msg.content)) as Envelope;
-        } catch {
-          await this.o.malformed(held, settle).catch(() => {});
-          continue;
-        }
-        // A caller that sits on a delivery for half a lease is not pulling: stop receiving, so the
+        // The messages of one read arrive one callback apart: let them all in first.
+        await nextTurn();
+        const batch = this.buffer;
+        this.buffer = [];
+        // A caller that sits on a batch for half a lease is not pulling: stop receiving, so the
         // broker gives new and expired messages to the group's other consumers meanwhile.
         const watchdog = setTimeout(() => void this.pause(), this.o.leaseMs / 2);
         try {
-          yield this.o.toDelivery(held, message, settle);
+          yield batch;
         } finally {
           clearTimeout(watchdog);
         }
@@ -131,6 +127,8 @@ export class Subscription {
       await ch.close().catch(() => {});
       throw err;
     }
+    this.sweeper ??= setInterval(() => this.sweep(), Math.max(20, this.o.leaseMs / 8));
+    this.sweeper.unref();
   }
 
   private async resume(): Promise<void> {
@@ -155,38 +153,79 @@ export class Subscription {
       void ch.close().catch(() => {});
       return;
     }
-    const held: Held = {
-      msg,
-      ch,
-      once: new SettleOnce(),
-      timer: null,
-      lost: false,
-      publishedAt: publishedAtOf(msg.properties.headers, Date.now()),
-    };
-    this.held.add(held);
-    this.buffer.push(held);
-    this.lease(held);
+    const headers = msg.properties.headers;
+    let message: Envelope | null;
+    try {
+      message = JSON.parse(decoder.decode(msg.content)) as Envelope;
+    } catch {
+      message = null;
+    }
+    const body = message ?? (decoder.decode(msg.content) as unknown as Envelope);
+    const now = Date.now();
+    const delivery = new RabbitDelivery(this, msg, ch, body, attemptOf(headers), publishedAtOf(headers, now));
+    delivery.deadline = now + this.o.leaseMs;
+    this.held.add(delivery);
+    this.acks.track(delivery);
+    if (this.stopped) {
+      this.handBack(delivery);
+      return;
+    }
+    if (message === null) {
+      // Not ours to drop, not worth a handler run: straight to the DLQ with the raw text.
+      delivery.deadLetter("malformed message: not JSON").catch(() => {});
+      return;
+    }
+    if (this.buffer.push(delivery) === 1) this.wake.notify();
+  }
+
+  /** Hands back every message whose lease ran out. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const d of this.held) if (d.deadline <= now) this.handBack(d);
+  }
+
+  extendEntry(delivery: RabbitDelivery): void {
+    delivery.deadline = Date.now() + this.o.leaseMs;
+  }
+
+  release(delivery: RabbitDelivery): void {
+    this.held.delete(delivery);
     this.wake.notify();
   }
 
-  /** (Re)starts the lease of a held message. */
-  lease(held: Held): void {
-    if (held.timer) clearTimeout(held.timer);
-    held.timer = setTimeout(() => {
-      void held.once.run(() => {
-        this.release(held);
-        requeue(held);
-      });
-    }, this.o.leaseMs);
-    held.timer.unref();
+  ackEntry(delivery: RabbitDelivery): Promise<void> {
+    return this.acks.ack(delivery);
   }
 
-  /** Forget a message: it was settled (or is being). */
-  private release(held: Held): void {
-    if (held.timer) clearTimeout(held.timer);
-    held.timer = null;
-    this.held.delete(held);
-    this.wake.notify();
+  async retryEntry(delivery: RabbitDelivery, delayMs: number): Promise<void> {
+    const ms = roundDelay(delayMs);
+    if (ms === 0) {
+      this.acks.requeue(delivery);
+      return;
+    }
+    try {
+      await this.o.publishDelayed(delivery, ms);
+    } catch (err) {
+      this.acks.requeue(delivery);
+      throw err;
+    }
+    this.acks.ackOne(delivery);
+  }
+
+  async deadLetterEntry(delivery: RabbitDelivery, reason: string): Promise<void> {
+    try {
+      await this.o.publishDeadLetter(delivery, reason);
+    } catch (err) {
+      // Not in the DLQ: keep it in the group rather than lose it.
+      this.acks.requeue(delivery);
+      throw err;
+    }
+    this.acks.ackOne(delivery);
+  }
+
+  /** Back to the queue now, unsettled as it is. */
+  private handBack(delivery: RabbitDelivery): void {
+    if (delivery.take()) this.acks.requeue(delivery);
   }
 
   private lose(ch: Channel): void {
@@ -194,31 +233,30 @@ export class Subscription {
       this.ch = null;
       this.tag = null;
     }
-    for (const held of this.held) {
-      if (held.ch !== ch) continue;
-      held.lost = true;
-      void held.once.run(() => this.release(held));
+    this.acks.lose(ch);
+    for (const d of this.held) {
+      if (d.ch !== ch) continue;
+      d.lost = true;
+      d.take();
     }
+    this.buffer = this.buffer.filter((d) => d.ch !== ch);
     this.wake.notify();
-  }
-
-  static attempt(held: Held): number {
-    return attemptOf(held.msg.properties.headers);
   }
 
   /** Stops receiving and hands every unsettled message back to the queue at once. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    const ch = this.ch;
+    if (this.sweeper) clearInterval(this.sweeper);
+    const { ch, tag } = this;
     this.ch = null;
-    for (const held of [...this.held]) {
-      await held.once.run(() => {
-        this.release(held);
-        requeue(held);
-      });
-    }
-    this.buffer.length = 0;
+    this.tag = null;
+    // What the caller acked goes out before the rest goes back.
+    this.acks.flush();
+    // Cancelled first, or the broker would hand what we requeue straight back to us.
+    if (ch && tag) await within(ch.cancel(tag), 1000);
+    for (const d of [...this.held]) this.handBack(d);
+    this.buffer = [];
     this.wake.notify();
     if (ch) await within(ch.close(), 1000);
   }

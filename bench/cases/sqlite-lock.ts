@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { request } from "node:http";
 import { join } from "node:path";
-import { drive, makeEvents } from "./load.js";
-import { ROOT, startGateway } from "./processes.js";
+import type { BenchCase } from "../case.js";
+import { drive, makeEvents } from "../lib/load.js";
+import { ROOT, startGateway } from "../lib/processes.js";
+import { SECRET } from "./ingress.js";
 
 /**
  * The SQLite gateway as it is (each write waits at most 10 ms for another process's lock on the event
@@ -48,7 +50,7 @@ function probeHealth(url: string): { stop(): Promise<number[]> } {
 function contender(path: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [join(ROOT, "bench/lock-contender.mjs"), path, String(HOLD_MS), String(EVERY_MS)],
+    [join(ROOT, "bench/servers/lock-contender.mjs"), path, String(HOLD_MS), String(EVERY_MS)],
     {
       stdio: ["ignore", "pipe", "inherit"],
     },
@@ -145,3 +147,19 @@ export async function sqliteLockBench(
     );
   }
 }
+
+/** The SQLite gateway as it is against as it was, uncontended and while another process holds the write lock. */
+export const sqliteLockCase: BenchCase = {
+  name: "sqlite-lock",
+  description: "the SQLite gateway while another process holds the write lock",
+  options: {
+    "lock-events": { type: "string", default: "20000" },
+    rounds: { type: "string", default: "3" },
+    connections: { type: "string", default: "32" },
+  },
+  async run(ctx) {
+    const events = ctx.number("lock-events");
+    if (!ctx.backends.includes("sqlite") || events <= 0) return;
+    await sqliteLockBench(SECRET, events, ctx.number("connections"), Math.max(1, ctx.number("rounds")));
+  },
+};

@@ -3,22 +3,21 @@
 // comes from slackline/testing's Socket Mode stand-in in this process, `window` envelopes in flight
 // (as HTTP has `window` connections with one request each).
 //
-// Fits bench/run.ts as a case: `socketCase` has the shape of a BenchCase (name, description,
-// options, run(ctx)); ctx needs only `backends` and `number(option)`. Standalone:
-//   node --import tsx bench/socket.ts [--socket-events 20000 --socket-rounds 3 ...]
+// A case of bench/run.ts (`--cases socket`); ctx needs only `backends` and `number(option)`.
+// Standalone: node --import tsx bench/cases/socket.ts [--socket-events 20000 --socket-rounds 3 ...]
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { FakeSlack } from "../src/testing/fake-slack.js";
-import { SocketModeServer } from "../src/testing/socket-mode/index.js";
-import { dropRedisKeys, runPrefix } from "../test/helpers/broker-cleanup.js";
-import { tcpReachable } from "../test/helpers/services.js";
-import { cpuSeconds } from "./cpu.js";
-import { drive, makeEvents } from "./load.js";
-import { freePort, ROOT, startGateway } from "./processes.js";
+import { FakeSlack } from "../../src/testing/fake-slack.js";
+import { SocketModeServer } from "../../src/testing/socket-mode/index.js";
+import { dropRedisKeys, runPrefix } from "../../test/helpers/broker-cleanup.js";
+import { tcpReachable } from "../../test/helpers/services.js";
+import { drive, makeEvents } from "../lib/load.js";
+import { cpuSeconds } from "../lib/proc-stats.js";
+import { freePort, ROOT, startGateway } from "../lib/processes.js";
 
 const SECRET = "bench-signing-secret";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";

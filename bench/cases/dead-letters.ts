@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createDashboard } from "../src/dashboard/dashboard.js";
-import { RecentEvents } from "../src/dashboard/recent-events.js";
-import { listen } from "../src/ingress/http/listen.js";
-import { silentLogger } from "../src/observability/logger.js";
-import { Metrics } from "../src/observability/metrics.js";
-import { SqliteQueue } from "../src/queue/backends/sqlite.js";
-import { sampleEnvelope } from "../src/testing/envelopes.js";
+import { createDashboard } from "../../src/dashboard/dashboard.js";
+import { RecentEvents } from "../../src/dashboard/recent-events.js";
+import { listen } from "../../src/ingress/http/listen.js";
+import { silentLogger } from "../../src/observability/logger.js";
+import { Metrics } from "../../src/observability/metrics.js";
+import { SqliteQueue } from "../../src/queue/backends/sqlite.js";
+import { sampleEnvelope } from "../../src/testing/envelopes.js";
+import type { BenchCase } from "../case.js";
 
 const TOPIC = "bench_dlq";
 
@@ -74,3 +75,14 @@ export async function deadLetterPages(count: number): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** `--dlq N`: how fast the dashboard pages a DLQ of N dead letters (off unless N > 0). */
+export const deadLettersCase: BenchCase = {
+  name: "dead-letters",
+  description: "how fast the dashboard pages a large DLQ (SQLite, over HTTP)",
+  options: { dlq: { type: "string", default: "0" } },
+  async run(ctx) {
+    const count = ctx.number("dlq");
+    if (count > 0) await deadLetterPages(count);
+  },
+};

@@ -1,0 +1,27 @@
+/** What a raw loop measured. */
+export interface LoopResult {
+  eventsPerSecond: number;
+  /** The process's CPU time (publisher and consumer together) per event. */
+  cpuMicrosPerEvent: number;
+}
+
+export interface PublishLoopResult extends LoopResult {
+  p50: number;
+  p99: number;
+}
+
+/** Latencies in milliseconds, kept in a preallocated array so recording costs no allocation. */
+export function latencyRecorder(capacity: number) {
+  const values = new Float64Array(capacity);
+  let n = 0;
+  return {
+    add(ms: number) {
+      if (n < capacity) values[n++] = ms;
+    },
+    quantiles() {
+      const sorted = values.slice(0, n).sort();
+      const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))] ?? Number.NaN;
+      return { p50: at(0.5), p99: at(0.99) };
+    },
+  };
+}
