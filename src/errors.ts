@@ -22,6 +22,7 @@ export type SlacklineErrorCode =
   | "SLACKLINE_RESOURCE_MISSING"
   | "SLACKLINE_MESSAGE_TOO_LARGE"
   | "SLACKLINE_BACKEND_NO_REPLY"
+  | "SLACKLINE_CHANNEL_LOST"
   | (string & {});
 
 export class SlacklineError extends Error {

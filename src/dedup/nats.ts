@@ -1,8 +1,9 @@
-import { JetStreamApiCodes, JetStreamApiError, jetstream } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
 import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
 import { Empty, type Msg } from "@nats-io/transport-node";
 import type { Env } from "../config/env.js";
-import { NatsLink, NatsUnavailableError } from "../queue/backends/nats/connection.js";
+import { NatsLink } from "../queue/backends/nats/connection.js";
+import { isWrongLastSequence, NatsUnavailableError } from "../queue/backends/nats/errors.js";
 import { parsePubAck } from "../queue/backends/nats/publisher.js";
 import { Replies } from "../queue/backends/nats/replies.js";
 import type { DedupStoreFactory } from "./types.js";
@@ -26,11 +27,6 @@ interface Value {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const WORKER_MARKER_TTL_SECONDS = 7 * 24 * 3600;
-
-const isWrongSequence = (err: unknown): boolean =>
-  err instanceof JetStreamApiError &&
-  (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
-    err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
 
 /** KV keys allow [-/_=.A-Za-z0-9]; dedup keys hold ":" and anything else, so encode them. */
 const kvKey = (key: string): string => Buffer.from(key).toString("base64url");
@@ -147,7 +143,7 @@ export class NatsDedupStore implements DedupStore {
         await kv.create(k, pending);
         return "claimed";
       } catch (err) {
-        if (!isWrongSequence(err)) throw err;
+        if (!isWrongLastSequence(err)) throw err;
       }
       const entry = await kv.get(k);
       if (!entry) continue;
@@ -157,7 +153,7 @@ export class NatsDedupStore implements DedupStore {
         await kv.update(k, pending, entry.revision);
         return "claimed";
       } catch (err) {
-        if (!isWrongSequence(err)) throw err;
+        if (!isWrongLastSequence(err)) throw err;
       }
     }
     return "in_flight";
@@ -174,7 +170,7 @@ export class NatsDedupStore implements DedupStore {
     if (live(entry, Date.now())?.s !== "p") return;
     // Only that pending revision: a confirm that landed meanwhile stays.
     await kv.delete(k, { previousSeq: entry!.revision }).catch((err: unknown) => {
-      if (!isWrongSequence(err)) throw err;
+      if (!isWrongLastSequence(err)) throw err;
     });
   }
 

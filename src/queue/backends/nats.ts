@@ -15,20 +15,15 @@ import {
 import { anySignal } from "../wakeup.js";
 import { natsInfo } from "./nats/about.js";
 import { type NatsOptions, natsOptionsFromEnv } from "./nats/config.js";
-import { NatsLink, NatsUnavailableError } from "./nats/connection.js";
+import { NatsLink } from "./nats/connection.js";
 import { type ConsumerContext, GroupConsumer } from "./nats/consumer.js";
-import {
-  isStreamNotFound,
-  nextMessage,
-  purgeDeadLetters,
-  readDeadLetters,
-  replayDeadLetters,
-} from "./nats/dead-letters.js";
+import { nextMessage, purgeDeadLetters, readDeadLetters, replayDeadLetters } from "./nats/dead-letters.js";
 import type { NatsDelivery } from "./nats/delivery.js";
+import { isConsumerNotFound, isStreamNotFound, NatsUnavailableError } from "./nats/errors.js";
 import { durableName, type TopicNames, topicNames } from "./nats/names.js";
 import { type StoredAck, TurnPublisher } from "./nats/publisher.js";
 import { Replies } from "./nats/replies.js";
-import { isConsumerNotFound, JetStreamResources } from "./nats/resources.js";
+import { JetStreamResources } from "./nats/resources.js";
 
 const DEFAULT_PREFETCH = 16;
 /** Acks, naks and the rest get longer than a publish: nothing waits on them but the worker. */

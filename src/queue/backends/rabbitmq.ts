@@ -15,6 +15,7 @@ import { rabbitmqInfo } from "./rabbitmq/about.js";
 import { type RabbitOptions, rabbitOptionsFromEnv } from "./rabbitmq/config.js";
 import { listDeadLetters, purgeDeadLetters, replayDeadLetters } from "./rabbitmq/dead-letters.js";
 import type { RabbitDelivery } from "./rabbitmq/delivery.js";
+import { UnroutableError } from "./rabbitmq/errors.js";
 import {
   copyHeaders,
   H_ATTEMPTS,
@@ -25,7 +26,7 @@ import {
   H_SOURCE_ID,
   H_TOPIC,
 } from "./rabbitmq/headers.js";
-import { AmqpLink, deadline, UnroutableError } from "./rabbitmq/link.js";
+import { AmqpLink, deadline } from "./rabbitmq/link.js";
 import { groupQueue, topicNames } from "./rabbitmq/names.js";
 import { Subscription } from "./rabbitmq/subscription.js";
 import { Topology } from "./rabbitmq/topology.js";

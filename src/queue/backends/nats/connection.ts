@@ -45,10 +45,3 @@ export class NatsLink {
     await this.nc.close();
   }
 }
-
-export class NatsUnavailableError extends Error {
-  constructor() {
-    super("NATS is not connected (reconnecting)");
-    this.name = "NatsUnavailableError";
-  }
-}

@@ -2,11 +2,12 @@ import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-i
 import type { Envelope } from "../../../envelope/envelope.js";
 import { Wakeup } from "../../wakeup.js";
 import type { NatsOptions } from "./config.js";
-import { type DeadRecord, isStreamNotFound } from "./dead-letters.js";
+import type { DeadRecord } from "./dead-letters.js";
 import { NatsDelivery, type NatsDeliveryOwner } from "./delivery.js";
+import { isConsumerNotFound, isStreamNotFound } from "./errors.js";
 import { durableName, replaySubject, type TopicNames } from "./names.js";
 import type { Replies } from "./replies.js";
-import { isConsumerNotFound, type JetStreamResources } from "./resources.js";
+import type { JetStreamResources } from "./resources.js";
 import { ACK, ackSubject, nakPayload, TERM, WORKING } from "./settle.js";
 
 /** How long one pull request waits on the server; the loop issues the next one right after. */

@@ -1,13 +1,7 @@
-import {
-  JetStreamApiCodes,
-  JetStreamApiError,
-  type JetStreamClient,
-  type JetStreamManager,
-  type MsgRequest,
-  type StoredMsg,
-} from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager, MsgRequest, StoredMsg } from "@nats-io/jetstream";
 import type { Envelope } from "../../../envelope/envelope.js";
 import type { DeadLetter } from "../../types.js";
+import { isStreamNotFound } from "./errors.js";
 import { replaySubject, type TopicNames } from "./names.js";
 
 /** What one message of the `<topic>.dlq` stream holds: JSON, because reasons carry newlines (stacks). */
@@ -23,9 +17,6 @@ export interface DeadRecord {
 }
 
 const decoder = new TextDecoder();
-
-export const isStreamNotFound = (err: unknown): boolean =>
-  err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
 
 /** The first message on or after `seq` matching `subject` (wildcards allowed), or null. */
 export function nextMessage(

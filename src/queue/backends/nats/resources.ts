@@ -2,22 +2,16 @@ import {
   AckPolicy,
   DeliverPolicy,
   DiscardPolicy,
-  JetStreamApiCodes,
-  JetStreamApiError,
   type JetStreamManager,
   RetentionPolicy,
   StorageType,
 } from "@nats-io/jetstream";
 import type { NatsOptions } from "./config.js";
+import { isConsumerNotFound, isStreamNotFound } from "./errors.js";
 import { durableName, type TopicNames } from "./names.js";
 
 const NS_PER_MS = 1_000_000;
 const NS_PER_S = 1_000_000_000;
-
-const isApiError = (err: unknown, code: number): boolean =>
-  err instanceof JetStreamApiError && err.code === code;
-export const isConsumerNotFound = (err: unknown): boolean =>
-  isApiError(err, JetStreamApiCodes.ConsumerNotFound);
 
 /**
  * Creates the streams and durable consumers a topic needs, once per process (cached promises; a failed
@@ -53,7 +47,7 @@ export class JetStreamResources {
     const key = `${names.stream}@${window}`;
     return this.once(this.streams, key, async () => {
       const existing = await this.jsm.streams.info(names.stream).catch((err: unknown) => {
-        if (isApiError(err, JetStreamApiCodes.StreamNotFound)) return null;
+        if (isStreamNotFound(err)) return null;
         throw err;
       });
       if (!existing) {

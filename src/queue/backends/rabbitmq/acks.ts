@@ -1,5 +1,6 @@
 import type { Channel } from "amqplib";
-import { ChannelLostError, type RabbitDelivery } from "./delivery.js";
+import type { RabbitDelivery } from "./delivery.js";
+import { ChannelLostError } from "./errors.js";
 
 /** The acks of one turn on one channel, and the promise they share. */
 interface Group {

@@ -1,6 +1,7 @@
 import type { Channel, ConsumeMessage } from "amqplib";
 import type { Envelope } from "../../../envelope/envelope.js";
 import type { Delivery } from "../../types.js";
+import { ChannelLostError } from "./errors.js";
 
 /** What a delivery asks of the subscription that received it. */
 export interface RabbitDeliveryOwner {
@@ -14,13 +15,6 @@ export interface RabbitDeliveryOwner {
 }
 
 const settledAlready = Promise.resolve();
-
-export class ChannelLostError extends Error {
-  constructor() {
-    super("the channel closed before this settle; the broker redelivers the message to the group");
-    this.name = "ChannelLostError";
-  }
-}
 
 /**
  * A message a subscription received and has not settled: waiting to be handed out, or handed out.

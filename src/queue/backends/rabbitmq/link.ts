@@ -1,5 +1,6 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Options } from "amqplib";
 import { Wakeup } from "../../wakeup.js";
+import { AmqpUnavailableError, UnroutableError } from "./errors.js";
 
 /**
  * Waits for `p` at most `ms`. Closing a channel or connection whose socket just died can wait for a
@@ -18,21 +19,6 @@ export function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T>
     timer = setTimeout(() => reject(new Error(`RabbitMQ: ${what} took longer than ${ms} ms`)), ms);
   });
   return Promise.race([p, expired]).finally(() => clearTimeout(timer));
-}
-
-export class AmqpUnavailableError extends Error {
-  constructor() {
-    super("RabbitMQ is not connected (reconnecting)");
-    this.name = "AmqpUnavailableError";
-  }
-}
-
-/** The broker had no queue bound for the message (mandatory publish came back). */
-export class UnroutableError extends Error {
-  constructor(exchange: string, routingKey: string, reply: string) {
-    super(`RabbitMQ returned the message published to "${exchange}" / "${routingKey}": ${reply}`);
-    this.name = "UnroutableError";
-  }
 }
 
 /**
