@@ -23,6 +23,9 @@ export type SlacklineErrorCode =
   | "SLACKLINE_MESSAGE_TOO_LARGE"
   | "SLACKLINE_BACKEND_NO_REPLY"
   | "SLACKLINE_CHANNEL_LOST"
+  | "SLACKLINE_DEADLINE"
+  | "SLACKLINE_BACKEND_THROTTLED"
+  | "SLACKLINE_SOCKET_CLOSED"
   | (string & {});
 
 export class SlacklineError extends Error {

@@ -1,4 +1,5 @@
 import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
+import { ConfigError } from "../config/config-error.js";
 
 /** An SQS record of a Lambda event-source batch: the fields Slackline reads. */
 export interface SqsRecord {
@@ -52,6 +53,6 @@ export function messageOf(record: SqsRecord): Message {
 /** The queue an event source ARN names: its name and owning account. */
 export function queueOfArn(arn: string): { name: string; account: string } {
   const parts = arn.split(":");
-  if (parts.length < 6 || parts[2] !== "sqs") throw new Error(`not an SQS queue ARN: ${arn}`);
+  if (parts.length < 6 || parts[2] !== "sqs") throw new ConfigError(`not an SQS queue ARN: ${arn}`);
   return { name: parts[5]!, account: parts[4]! };
 }

@@ -1,4 +1,5 @@
 import { type Config, loadEnv, readConfig } from "../config/config.js";
+import { ConfigError } from "../config/config-error.js";
 import { parsePort } from "../config/port.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { logFormat } from "../observability/pretty.js";
@@ -56,6 +57,7 @@ export function onShutdownSignal(logger: Logger, cleanup: (signal: string) => Pr
 
 export function parseCount(value: string, name: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1 (got ${value})`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`${name} must be a whole number >= 1 (got ${value})`);
   return n;
 }

@@ -1,4 +1,5 @@
 import { type Config, ConfigError } from "../config/config.js";
+import { withDeadline } from "../deadline.js";
 import {
   dedupConnectionVariable,
   dedupStoreName,
@@ -14,27 +15,13 @@ import type { QueueBackend } from "../queue/types.js";
 
 const PING_TIMEOUT_MS = 5000;
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Logs what a restart of a dependency would lose; a check that fails or hangs says nothing. */
 async function warnIfVolatile(
   check: (() => Promise<string | null>) | undefined,
   logger: Logger,
 ): Promise<void> {
   if (!check) return;
-  const warning = await withTimeout(check(), PING_TIMEOUT_MS, "persistence check").catch((err: unknown) => {
+  const warning = await withDeadline(check(), PING_TIMEOUT_MS, "persistence check").catch((err: unknown) => {
     logger.debug({ err }, "persistence check failed");
     return null;
   });
@@ -54,12 +41,12 @@ export async function openBackend(config: Config, logger: Logger): Promise<Queue
   const variable = resolved.factory.connectionVariable ?? "its settings";
   let backend: QueueBackend;
   try {
-    backend = await withTimeout(
+    backend = await withDeadline(
       Promise.resolve(resolved.factory.fromEnv(config.env)),
       PING_TIMEOUT_MS,
       resolved.name,
     );
-    await withTimeout(backend.ping(), PING_TIMEOUT_MS, resolved.name);
+    await withDeadline(backend.ping(), PING_TIMEOUT_MS, resolved.name);
   } catch (err) {
     // Reached, but a topic or queue it needs is missing: the error names it and the fix.
     if (hasCode(err, "SLACKLINE_RESOURCE_MISSING"))
@@ -109,7 +96,7 @@ export async function openDedup(
     try {
       // A worker's markers may live on the backend's own connection; a store that also takes
       // ingress claims (a backend without publishOnce) is the one resolveDedupStore() picks.
-      store = await withTimeout(
+      store = await withDeadline(
         uses.ingress && !ingressUsesBackend
           ? resolveDedupStore(config.env, backend.name)
           : resolveMarkerStore(config.env, backend),
@@ -121,7 +108,7 @@ export async function openDedup(
       throw unreachable(err);
     }
     try {
-      if (store.ping) await withTimeout(store.ping(), PING_TIMEOUT_MS, `dedup store ${name}`);
+      if (store.ping) await withDeadline(store.ping(), PING_TIMEOUT_MS, `dedup store ${name}`);
     } catch (err) {
       await store.close().catch(() => {});
       throw unreachable(err);

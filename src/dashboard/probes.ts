@@ -1,23 +1,9 @@
 import { performance } from "node:perf_hooks";
+import { withDeadline } from "../deadline.js";
 import type { QueueBackend, QueueStats } from "../queue/types.js";
 import type { HealthView, QueueFigures } from "./api-types.js";
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-/** Rejects when `promise` has not settled within `ms`. */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export const UNKNOWN_QUEUE: QueueFigures = {
   depth: null,
@@ -53,7 +39,7 @@ export async function readQueueFigures(
   timeoutMs: number,
 ): Promise<QueueFigures> {
   try {
-    return queueFigures(await within(backend.stats(topic, group), timeoutMs, "stats"), Date.now());
+    return queueFigures(await withDeadline(backend.stats(topic, group), timeoutMs, "stats"), Date.now());
   } catch (err) {
     return { ...UNKNOWN_QUEUE, note: `the backend could not tell: ${message(err)}`, readAt: Date.now() };
   }
@@ -63,7 +49,7 @@ export async function readQueueFigures(
 export async function checkHealth(check: () => Promise<unknown>, timeoutMs: number): Promise<HealthView> {
   const started = performance.now();
   try {
-    await within(Promise.resolve().then(check), timeoutMs, "check");
+    await withDeadline(Promise.resolve().then(check), timeoutMs, "check");
     return { ok: true, detail: "ok", latencyMs: Math.round((performance.now() - started) * 10) / 10 };
   } catch (err) {
     return {

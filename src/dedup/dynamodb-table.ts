@@ -5,6 +5,7 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { awsErrorName } from "../config/aws.js";
+import { SlacklineError } from "../errors.js";
 import { ResourceMissingError } from "../queue/backends/sqs/errors.js";
 
 /** The item's attributes. `ttl` is what DynamoDB's own expiry reads (epoch seconds). */
@@ -62,7 +63,11 @@ async function waitActive(client: DynamoDBClient, table: string): Promise<void> 
   for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
     if (Table?.TableStatus === "ACTIVE") return;
-    if (Date.now() > deadline) throw new Error(`DynamoDB table "${table}" is not ACTIVE after 60 s`);
+    if (Date.now() > deadline)
+      throw new SlacklineError(
+        "SLACKLINE_RESOURCE_MISSING",
+        `DynamoDB table "${table}" is not ACTIVE after 60 s`,
+      );
     await new Promise((r) => setTimeout(r, delay));
   }
 }

@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { type AwsClientSettings, awsClientSettings, awsErrorName } from "../config/aws.js";
 import type { Env } from "../config/env.js";
+import { SlacklineError } from "../errors.js";
 import { InFlight } from "../queue/in-flight.js";
 import { TurnBatcher } from "../queue/turn-batcher.js";
 import { ATTR, ensureTable } from "./dynamodb-table.js";
@@ -210,7 +211,11 @@ export class DynamoDedupStore implements DedupStore {
   private async batchWrite(requests: WriteRequest[]): Promise<void> {
     let pending = requests;
     for (let retry = 0; pending.length > 0; retry++) {
-      if (retry > UNPROCESSED_RETRIES) throw new Error(`DynamoDB left ${pending.length} writes unprocessed`);
+      if (retry > UNPROCESSED_RETRIES)
+        throw new SlacklineError(
+          "SLACKLINE_BACKEND_THROTTLED",
+          `DynamoDB left ${pending.length} writes unprocessed`,
+        );
       if (retry > 0) await sleep(Math.min(2000, 25 * 2 ** retry));
       const { UnprocessedItems } = await this.client.send(
         new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }),
@@ -229,7 +234,10 @@ export class DynamoDedupStore implements DedupStore {
         let pending: Array<Record<string, AttributeValue>> = chunk.map((key) => ({ [ATTR.key]: { S: key } }));
         for (let retry = 0; pending.length > 0; retry++) {
           if (retry > UNPROCESSED_RETRIES)
-            throw new Error(`DynamoDB left ${pending.length} reads unprocessed`);
+            throw new SlacklineError(
+              "SLACKLINE_BACKEND_THROTTLED",
+              `DynamoDB left ${pending.length} reads unprocessed`,
+            );
           if (retry > 0) await sleep(Math.min(2000, 25 * 2 ** retry));
           const out = await this.client.send(
             new BatchGetItemCommand({

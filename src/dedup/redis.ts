@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Env } from "../config/env.js";
+import { SlacklineError } from "../errors.js";
 import { REDIS_DEFAULTS, RedisKeys, redisConfigFromEnv, ttlMs } from "../queue/backends/redis/config.js";
 import {
   closeClient,
@@ -163,7 +164,9 @@ export class RedisDedupStore implements DedupStore {
       await this.client.ping();
     } catch (err) {
       const why = connectionProblem(this.client) ?? (err as Error).message;
-      throw new Error(`redis at ${redactUrl(this.url)}: ${why}`, { cause: err });
+      throw new SlacklineError("SLACKLINE_BACKEND_UNREACHABLE", `redis at ${redactUrl(this.url)}: ${why}`, {
+        cause: err,
+      });
     }
   }
 

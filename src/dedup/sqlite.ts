@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Env } from "../config/env.js";
+import { SlacklineError } from "../errors.js";
 import { DedupTable } from "../queue/backends/sqlite/dedup-table.js";
 import {
   lockBoundsFromEnv,
@@ -89,10 +90,13 @@ export class SqliteDedupStore implements DedupStore {
 
   /** Not ready while closed, or once writes waited for another process's lock past the bound. */
   async ping(): Promise<void> {
-    if (!this.db.open) throw new Error("the SQLite dedup store is closed");
+    if (!this.db.open) throw new SlacklineError("SLACKLINE_QUEUE_CLOSED", "the SQLite dedup store is closed");
     const locked = this.gate.lockedForMs(() => this.db.exec("BEGIN IMMEDIATE; ROLLBACK"));
     if (locked > this.gate.waitMs)
-      throw new Error(`no write could commit for ${locked} ms: another process holds the write lock`);
+      throw new SlacklineError(
+        "SLACKLINE_SQLITE_LOCKED",
+        `no write could commit for ${locked} ms: another process holds the write lock`,
+      );
   }
 
   /** Deletes expired keys now (they are also swept every so many writes). */

@@ -1,3 +1,4 @@
+import { ConfigError } from "../config/config-error.js";
 import type { Env } from "../config/env.js";
 import { type RateLimits, rateLimitsFromEnv } from "./slack/tiers.js";
 
@@ -60,7 +61,8 @@ function list(value: string | undefined): ReadonlySet<string> | null {
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
   return n;
 }
 

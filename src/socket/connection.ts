@@ -1,5 +1,7 @@
 import { SocketModeClient } from "@slack/socket-mode";
 import { ErrorCode as WebApiErrorCode } from "@slack/web-api";
+import { settleWithin } from "../deadline.js";
+import { SlacklineError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import { type BackoffOptions, backoffDelay } from "../worker/backoff.js";
 import type { SocketModeEvent } from "./envelope.js";
@@ -119,14 +121,7 @@ export class SocketConnection {
     this.state = "closed";
     clearTimeout(this.retryTimer);
     if (wasOpen) this.options.onChange(this);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.client.disconnect(),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await settleWithin(this.client.disconnect(), timeoutMs);
   }
 
   private async connect(): Promise<void> {
@@ -136,7 +131,13 @@ export class SocketConnection {
       await this.client.start();
     } catch (err) {
       // A socket that closed before Slack's hello rejects with nothing.
-      throw err ?? new Error("the Socket Mode connection closed before Slack said hello");
+      throw (
+        err ??
+        new SlacklineError(
+          "SLACKLINE_SOCKET_CLOSED",
+          "the Socket Mode connection closed before Slack said hello",
+        )
+      );
     } finally {
       clearTimeout(hello);
     }

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { SlacklineError } from "../errors.js";
 import type { IngressCore } from "../ingress/core.js";
 import type { ReadinessCheck } from "../ingress/http/ops.js";
 import type { IngressResult } from "../ingress/results.js";
@@ -108,7 +109,7 @@ export class SocketModeIngress {
     check: () => {
       if (this.open > 0) return Promise.resolve();
       const states = this.connections.map((c) => c.state).join(", ");
-      return Promise.reject(new Error(`no connection open (${states})`));
+      return Promise.reject(new SlacklineError("SLACKLINE_SOCKET_CLOSED", `no connection open (${states})`));
     },
   };
 

@@ -194,6 +194,7 @@ describe.skipIf(!available)("redis backend: outages of a private redis-server", 
       await q.ping();
       const refused = await wrong.ping().catch((e: Error) => e);
       expect(refused).toBeInstanceOf(Error);
+      expect((refused as { code?: string }).code).toBe("SLACKLINE_BACKEND_UNREACHABLE");
       expect((refused as Error).message).toContain(`redis at redis://:***@127.0.0.1:${server.port}`);
       expect((refused as Error).message).not.toContain("nope");
       const topic = uniqueTopic();

@@ -89,6 +89,7 @@ describe("Socket Mode ingress: connection life", () => {
   it("/readyz's check: ready while a connection is open; failing opens are retried with backoff", async () => {
     h = await startHarness({ start: false });
     await expect(h.socket.readiness.check()).rejects.toThrow(/no connection open \(connecting\)/);
+    await expect(h.socket.readiness.check()).rejects.toMatchObject({ code: "SLACKLINE_SOCKET_CLOSED" });
     h.slack.failNext("apps.connections.open", "internal_error", 3);
     await h.socket.start();
     await until(() => h!.socket.openConnections === 1, 5000);

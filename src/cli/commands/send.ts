@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { signingSecretsOrDev } from "../../config/config.js";
+import { ConfigError } from "../../config/config-error.js";
 import { EXPLAIN_HEADER } from "../../ingress/results.js";
 import { signSlackRequest } from "../../ingress/signature.js";
 import { encodeAsSlack } from "../../testing/slack-request.js";
@@ -22,7 +23,8 @@ function waitSeconds(wait: SendFlags["wait"]): number | null {
   if (wait === undefined || wait === false) return null;
   if (wait === true) return DEFAULT_WAIT_SECONDS;
   const n = Number(wait);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--wait takes a number of seconds > 0 (got ${wait})`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ConfigError(`--wait takes a number of seconds > 0 (got ${wait})`);
   return n;
 }
 

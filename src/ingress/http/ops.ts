@@ -1,3 +1,4 @@
+import { withDeadline } from "../../deadline.js";
 import type { DedupStore } from "../../dedup/types.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
@@ -43,24 +44,15 @@ export interface OpsOptions {
 /** A check that has not answered within this is a dependency that does not answer. */
 export const READINESS_TIMEOUT_MS = 2000;
 
-function withinTimeout(check: () => Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    Promise.resolve().then(check),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)),
-        READINESS_TIMEOUT_MS,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 /** The first dependency that does not answer, with why, or null when all answer. */
 async function unready(
   readiness: readonly ReadinessCheck[],
 ): Promise<{ name: string; reason: string; err: unknown } | null> {
-  const results = await Promise.allSettled(readiness.map((dependency) => withinTimeout(dependency.check)));
+  const results = await Promise.allSettled(
+    readiness.map((dependency) =>
+      withDeadline(Promise.resolve().then(dependency.check), READINESS_TIMEOUT_MS, "the check"),
+    ),
+  );
   const i = results.findIndex((r) => r.status === "rejected");
   if (i === -1) return null;
   const err = (results[i] as PromiseRejectedResult).reason;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Env } from "../../config/env.js";
+import { withDeadline } from "../../deadline.js";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import {
   type ConsumeOptions,
@@ -26,7 +27,7 @@ import {
   H_SOURCE_ID,
   H_TOPIC,
 } from "./rabbitmq/headers.js";
-import { AmqpLink, deadline } from "./rabbitmq/link.js";
+import { AmqpLink } from "./rabbitmq/link.js";
 import { groupQueue, topicNames } from "./rabbitmq/names.js";
 import { Subscription } from "./rabbitmq/subscription.js";
 import { Topology } from "./rabbitmq/topology.js";
@@ -84,7 +85,11 @@ export class RabbitQueue implements QueueBackend {
       // Groups are only ever added: the same count after the declarations means none was missed.
       const groups = this.consumedGroups.get(topic)?.size ?? 0;
       // Once per topic and process; bounded so ingress still answers before Slack gives up.
-      await deadline(this.prepareTopic(topic), this.options.publishTimeoutMs, "declaring the topic's queues");
+      await withDeadline(
+        this.prepareTopic(topic),
+        this.options.publishTimeoutMs,
+        "declaring the topic's queues",
+      );
       if ((this.consumedGroups.get(topic)?.size ?? 0) === groups) this.preparedTopics.add(topic);
     }
     const id = randomUUID();

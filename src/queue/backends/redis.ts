@@ -3,6 +3,7 @@ import type { Env } from "../../config/env.js";
 import { RedisDedupStore } from "../../dedup/redis.js";
 import type { DedupStore } from "../../dedup/types.js";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
+import { SlacklineError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../observability/logger.js";
 import {
   type ConsumeOptions,
@@ -275,7 +276,13 @@ export class RedisQueue implements QueueBackend {
       await this.client.ping();
     } catch (err) {
       const why = connectionProblem(this.client) ?? (err as Error).message;
-      throw new Error(`redis at ${redactUrl(this.config.url)}: ${why}`, { cause: err });
+      throw new SlacklineError(
+        "SLACKLINE_BACKEND_UNREACHABLE",
+        `redis at ${redactUrl(this.config.url)}: ${why}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 

@@ -1,4 +1,5 @@
 import { LogLevel, WebClient } from "@slack/web-api";
+import { ConfigError } from "../../config/config-error.js";
 import type { Env } from "../../config/env.js";
 import type { Envelope } from "../../envelope/envelope.js";
 import { createLogger, type Logger } from "../../observability/logger.js";
@@ -74,7 +75,7 @@ export class SlackQueue implements QueueBackend {
   consume(topic: string, options: ConsumeOptions): AsyncIterable<Delivery> {
     const group = this.groups.get(topic);
     if (group !== undefined && group !== options.group) {
-      throw new Error(
+      throw new ConfigError(
         `the slack backend has one consumer group per topic (the done marker is per message): "${group}" already consumes "${topic}", so "${options.group}" cannot; use another SLACKMQ_CHANNEL for another group`,
       );
     }

@@ -2,6 +2,7 @@ import { GetTopicAttributesCommand, SNSClient } from "@aws-sdk/client-sns";
 import { type MessageAttributeValue, SQSClient } from "@aws-sdk/client-sqs";
 import { awsErrorName } from "../../config/aws.js";
 import type { Env } from "../../config/env.js";
+import { withDeadline } from "../../deadline.js";
 import { type Envelope, envelopeJson } from "../../envelope/envelope.js";
 import {
   type ConsumeOptions,
@@ -23,7 +24,6 @@ import {
   purgeDeadLetters,
   replayDeadLetters,
 } from "./sqs/dead-letters.js";
-import { within } from "./sqs/deadline.js";
 import type { SqsDelivery } from "./sqs/delivery.js";
 import { ResourceMissingError } from "./sqs/errors.js";
 import { groupQueueNames } from "./sqs/names.js";
@@ -134,7 +134,7 @@ export class SqsQueue implements QueueBackend {
   private async target(topic: string): Promise<PublishTarget> {
     // Bounded: the first publish of a topic may look it up (or create it) before Slack's 3 s are up.
     const ready = this.topicReady(topic);
-    const arn = await within(ready, this.options.publishTimeoutMs, `preparing SNS topic of "${topic}"`);
+    const arn = await withDeadline(ready, this.options.publishTimeoutMs, `preparing SNS topic of "${topic}"`);
     const target = {
       publisher: this.publishers.get(arn) ?? new TopicPublisher(this.sns, arn, this.options.publishTimeoutMs),
       // One attributes object per topic, reused by every publish.

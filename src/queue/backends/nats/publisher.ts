@@ -1,5 +1,6 @@
 import { JetStreamApiError } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/transport-node";
+import { SlacklineError } from "../../../errors.js";
 import type { Replies } from "./replies.js";
 
 /** What JetStream answers a publish with once the message is stored. */
@@ -27,7 +28,8 @@ export function parsePubAck(data: Uint8Array): StoredAck {
     error?: { code: number; err_code?: number; description: string };
   };
   if (reply.error) throw new JetStreamApiError({ err_code: 0, ...reply.error });
-  if (typeof reply.seq !== "number") throw new Error("JetStream: invalid PubAck");
+  if (typeof reply.seq !== "number")
+    throw new SlacklineError("SLACKLINE_PUBLISH_FAILED", "JetStream answered an invalid PubAck");
   return { seq: reply.seq, duplicate: reply.duplicate === true };
 }
 

@@ -1,25 +1,8 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Options } from "amqplib";
+import { DeadlineError, settleWithin } from "../../../deadline.js";
+import { errorText, SlacklineError } from "../../../errors.js";
 import { Wakeup } from "../../wakeup.js";
 import { AmqpUnavailableError, UnroutableError } from "./errors.js";
-
-/**
- * Waits for `p` at most `ms`. Closing a channel or connection whose socket just died can wait for a
- * close-ok that never comes; the broker cleans up on its side anyway.
- */
-export async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => {}), new Promise((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
-}
-
-/** `p`, or a rejection after `ms`: an RPC on a silently dead socket waits for the heartbeat otherwise. */
-export function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`RabbitMQ: ${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
-}
 
 /**
  * One AMQP connection that reconnects forever, and a publisher confirm channel on it. Publishing
@@ -114,7 +97,7 @@ export class AmqpLink {
     try {
       return await fn(ch);
     } finally {
-      await within(ch.close(), 1000);
+      await settleWithin(ch.close(), 1000);
     }
   }
 
@@ -163,7 +146,7 @@ export class AmqpLink {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.returned.delete(options.messageId);
-        reject(new Error(`RabbitMQ did not confirm the publish within ${timeoutMs} ms`));
+        reject(new DeadlineError("RabbitMQ's publish confirm", timeoutMs));
       }, timeoutMs);
       try {
         ch.publish(exchange, routingKey, content, options, (err) => {
@@ -171,7 +154,15 @@ export class AmqpLink {
           const reply = this.returned.get(options.messageId);
           this.returned.delete(options.messageId);
           if (err)
-            reject(err instanceof Error ? err : new Error(`RabbitMQ refused the publish: ${String(err)}`));
+            reject(
+              new SlacklineError(
+                "SLACKLINE_PUBLISH_FAILED",
+                `RabbitMQ refused the publish: ${errorText(err)}`,
+                {
+                  cause: err,
+                },
+              ),
+            );
           else if (reply) reject(new UnroutableError(exchange, routingKey, reply));
           else resolve();
         });
@@ -194,6 +185,6 @@ export class AmqpLink {
     this.publisher = null;
     this.openPublisher = null;
     this.changed.notify();
-    if (model) await within(model.close(), 2000);
+    if (model) await settleWithin(model.close(), 2000);
   }
 }

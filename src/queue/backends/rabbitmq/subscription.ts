@@ -1,10 +1,11 @@
 import type { Channel, ConsumeMessage } from "amqplib";
+import { settleWithin } from "../../../deadline.js";
 import type { Envelope } from "../../../envelope/envelope.js";
 import { Wakeup } from "../../wakeup.js";
 import { AckGroups } from "./acks.js";
 import { RabbitDelivery, type RabbitDeliveryOwner } from "./delivery.js";
 import { attemptOf, publishedAtOf } from "./headers.js";
-import { type AmqpLink, within } from "./link.js";
+import type { AmqpLink } from "./link.js";
 import { roundDelay } from "./names.js";
 
 export interface SubscriptionOptions {
@@ -85,7 +86,7 @@ export class Subscription implements RabbitDeliveryOwner {
           } catch {
             // The channel died under us: start over on a fresh one.
             this.lose(ch);
-            await within(ch.close(), 1000);
+            await settleWithin(ch.close(), 1000);
             continue;
           }
         }
@@ -254,10 +255,10 @@ export class Subscription implements RabbitDeliveryOwner {
     // What the caller acked goes out before the rest goes back.
     this.acks.flush();
     // Cancelled first, or the broker would hand what we requeue straight back to us.
-    if (ch && tag) await within(ch.cancel(tag), 1000);
+    if (ch && tag) await settleWithin(ch.cancel(tag), 1000);
     for (const d of [...this.held]) this.handBack(d);
     this.buffer = [];
     this.wake.notify();
-    if (ch) await within(ch.close(), 1000);
+    if (ch) await settleWithin(ch.close(), 1000);
   }
 }

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
+import { settleWithin } from "../../../deadline.js";
 import type { Logger } from "../../../observability/logger.js";
 
 export interface ConnectOptions {
@@ -109,11 +110,6 @@ export async function closeClient(client: Redis): Promise<void> {
     client.disconnect();
     return;
   }
-  const quit = client.quit().then(
-    () => {},
-    () => {},
-  );
-  const timer = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
-  await Promise.race([quit, timer]);
+  await settleWithin(client.quit(), 1000);
   client.disconnect();
 }

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import { settleWithin } from "../../../deadline.js";
 
 /**
  * Checkpoints the WAL from a worker thread, so no commit on the main thread pays for one.
@@ -41,10 +42,7 @@ export function startCheckpointer(path: string, intervalMs = 1000): Checkpointer
   return {
     stop: async () => {
       worker.postMessage("stop");
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
-      // Cleared: a pending timer kept every short command (`slackline dlq list`) alive 2 s after its work.
-      clearTimeout(timer);
+      await settleWithin(exited, 2000);
       await worker.terminate();
     },
   };

@@ -13,6 +13,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { awsErrorName } from "../../../config/aws.js";
+import { SlacklineError } from "../../../errors.js";
 import type { SqsOptions } from "./config.js";
 import { ResourceMissingError } from "./errors.js";
 import { groupQueueNames, snsTopicName } from "./names.js";
@@ -76,7 +77,8 @@ export class SqsResources {
     const name = snsTopicName(topic);
     if (this.options.createResources) {
       const { TopicArn } = await this.sns.send(new CreateTopicCommand({ Name: name }));
-      if (!TopicArn) throw new Error(`CreateTopic ${name} answered no TopicArn`);
+      if (!TopicArn)
+        throw new SlacklineError("SLACKLINE_BACKEND_NO_REPLY", `CreateTopic ${name} answered no TopicArn`);
       this.createdTopics.add(TopicArn);
       return TopicArn;
     }
@@ -146,7 +148,8 @@ export class SqsResources {
       const { QueueUrl } = await this.sqs.send(
         new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
       );
-      if (!QueueUrl) throw new Error(`CreateQueue ${name} answered no QueueUrl`);
+      if (!QueueUrl)
+        throw new SlacklineError("SLACKLINE_BACKEND_NO_REPLY", `CreateQueue ${name} answered no QueueUrl`);
       this.createdQueues.add(QueueUrl);
       return QueueUrl;
     } catch (err) {
@@ -163,7 +166,11 @@ export class SqsResources {
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
     );
     const arn = Attributes?.QueueArn;
-    if (!arn) throw new Error(`GetQueueAttributes of ${queueUrl} answered no QueueArn`);
+    if (!arn)
+      throw new SlacklineError(
+        "SLACKLINE_BACKEND_NO_REPLY",
+        `GetQueueAttributes of ${queueUrl} answered no QueueArn`,
+      );
     return arn;
   }
 
