@@ -2,6 +2,7 @@
  * Every error Slackline raises on purpose carries a stable `code` (for programs: match on it, not on
  * the message) and the error that caused it (`cause`), which logs print with its stack.
  */
+/** Every code Slackline raises; docs/errors.md says what each means and what to do. */
 export type SlacklineErrorCode =
   | "SLACKLINE_CONFIG"
   | "SLACKLINE_UNKNOWN_BACKEND"
@@ -26,6 +27,10 @@ export type SlacklineErrorCode =
   | "SLACKLINE_DEADLINE"
   | "SLACKLINE_BACKEND_THROTTLED"
   | "SLACKLINE_SOCKET_CLOSED"
+  | "SLACKLINE_NO_RESPONSE_URL"
+  | "SLACKLINE_NO_CHANNEL"
+  | "SLACKLINE_RESPONSE_URL"
+  | "SLACKLINE_MCP_PACED"
   | (string & {});
 
 export class SlacklineError extends Error {

@@ -10,7 +10,7 @@ import {
   synchronousFromEnv,
 } from "../queue/backends/sqlite/open.js";
 import { turnCommit } from "../queue/backends/sqlite/turn-commit.js";
-import { type WriteGate, writeGate } from "../queue/backends/sqlite/write-gate.js";
+import { SqliteLockedError, type WriteGate, writeGate } from "../queue/backends/sqlite/write-gate.js";
 import { TurnBatcher } from "../queue/turn-batcher.js";
 import type { ClaimResult, DedupStore, DedupStoreFactory } from "./types.js";
 
@@ -93,8 +93,7 @@ export class SqliteDedupStore implements DedupStore {
     if (!this.db.open) throw new SlacklineError("SLACKLINE_QUEUE_CLOSED", "the SQLite dedup store is closed");
     const locked = this.gate.lockedForMs(() => this.db.exec("BEGIN IMMEDIATE; ROLLBACK"));
     if (locked > this.gate.waitMs)
-      throw new SlacklineError(
-        "SLACKLINE_SQLITE_LOCKED",
+      throw new SqliteLockedError(
         `no write could commit for ${locked} ms: another process holds the write lock`,
       );
   }
