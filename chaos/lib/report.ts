@@ -27,6 +27,30 @@ export function row(partial: Omit<Row, "notes" | "failures" | "window"> & Partia
   return { window: null, notes: [], failures: [], ...partial };
 }
 
+/** What a run sent (a Ledger) and what settle() counted of it, as a row. */
+export function ledgerRow(
+  scenario: string,
+  backend: string,
+  ledger: { readonly requests: number; statusText(): string; readonly acked: ReadonlySet<string> },
+  counted: { readonly handled: number; readonly lost: number; readonly doubled: number },
+  peakRssMb: number,
+  extra: Partial<Row> = {},
+): Row {
+  const { handled, lost, doubled } = counted;
+  return row({
+    scenario,
+    backend,
+    requests: ledger.requests,
+    statuses: ledger.statusText(),
+    acked: ledger.acked.size,
+    handled,
+    lost,
+    doubled,
+    peakRssMb,
+    ...extra,
+  });
+}
+
 /** Records an expectation: a note when it holds, a failure when it does not. */
 export function expectThat(r: Row, ok: boolean, what: string): void {
   if (ok) r.notes.push(what);

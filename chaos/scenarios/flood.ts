@@ -1,6 +1,6 @@
 import { eventBody, eventId, Ledger, send, settle, signedHeaders, sleep } from "../lib/load.js";
 import { helper, killAll, type Proc } from "../lib/procs.js";
-import { expectThat, row } from "../lib/report.js";
+import { expectThat, ledgerRow } from "../lib/report.js";
 import type { Scenario } from "../lib/scenario.js";
 import { gateway, stack, worker } from "../lib/stack.js";
 
@@ -78,17 +78,7 @@ export const flood: Scenario = {
       const after = await probe();
 
       const counted = await settle(ledger, s.records);
-      const r = row({
-        scenario: `silent-connection flood (${mode})`,
-        backend: "sqlite",
-        requests: ledger.requests,
-        statuses: ledger.statusText(),
-        acked: ledger.acked.size,
-        handled: counted.handled,
-        lost: counted.lost,
-        doubled: counted.doubled,
-        peakRssMb: gw.peakRssMb(),
-      });
+      const r = ledgerRow(`silent-connection flood (${mode})`, "sqlite", ledger, counted, gw.peakRssMb());
       r.notes.push(
         `${connections} connections tried, ${held} connected at first, gateway open files at most ${gw.peakFds()} (limit ${fdLimit})`,
       );

@@ -1,6 +1,6 @@
 import { Ledger, send, settle } from "../lib/load.js";
 import { killAll } from "../lib/procs.js";
-import { expectThat, type Row, row } from "../lib/report.js";
+import { expectThat, ledgerRow, type Row } from "../lib/report.js";
 import type { Scenario } from "../lib/scenario.js";
 import { stack, start } from "../lib/stack.js";
 import { hostileCase, prng } from "./hostile-cases.js";
@@ -43,17 +43,7 @@ export const hostile: Scenario = {
       );
       const health = await send(app.base, { method: "GET", path: "/healthz" });
       const counted = await settle(ledger, s.records);
-      const r: Row = row({
-        scenario: "hostile requests",
-        backend: "sqlite",
-        requests: ledger.requests,
-        statuses: ledger.statusText(),
-        acked: ledger.acked.size,
-        handled: counted.handled,
-        lost: counted.lost,
-        doubled: counted.doubled,
-        peakRssMb: app.peakRssMb(),
-      });
+      const r: Row = ledgerRow("hostile requests", "sqlite", ledger, counted, app.peakRssMb());
       r.notes.push(`seed ${seed}`);
       const surprises = [...wrong].map(
         ([category, byStatus]) =>

@@ -1,7 +1,7 @@
 import type { PrivateRedis } from "../../test/queue/redis-server.js";
 import { Ledger, settle, sleep, steadyLoad } from "../lib/load.js";
 import { freePort, killAll, type Proc } from "../lib/procs.js";
-import { expectThat, type Row, row } from "../lib/report.js";
+import { expectThat, ledgerRow, type Row } from "../lib/report.js";
 import type { ChaosContext, Scenario } from "../lib/scenario.js";
 import { gateway, privateRedis, type Stack, stack, worker } from "../lib/stack.js";
 
@@ -30,16 +30,7 @@ function result(
   procs: Proc[],
   window: Row["window"],
 ): Row {
-  return row({
-    scenario: name,
-    backend: s.backend,
-    requests: ledger.requests,
-    statuses: ledger.statusText(),
-    acked: ledger.acked.size,
-    handled: counted.handled,
-    lost: counted.lost,
-    doubled: counted.doubled,
-    peakRssMb: Math.max(...procs.map((p) => p.peakRssMb())),
+  return ledgerRow(name, s.backend, ledger, counted, Math.max(...procs.map((p) => p.peakRssMb())), {
     window,
   });
 }

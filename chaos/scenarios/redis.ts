@@ -1,7 +1,7 @@
 import type { PrivateRedis } from "../../test/queue/redis-server.js";
 import { Ledger, settle, sleep, steadyLoad } from "../lib/load.js";
 import { killAll } from "../lib/procs.js";
-import { expectThat, type Row, row } from "../lib/report.js";
+import { expectThat, ledgerRow, type Row } from "../lib/report.js";
 import type { Scenario } from "../lib/scenario.js";
 import { gateway, privateRedis, stack, worker } from "../lib/stack.js";
 
@@ -24,18 +24,7 @@ async function underLoad(
   await load;
   // What a Redis without persistence lost stays lost: no point waiting long for it.
   const counted = await settle(ledger, s.records, window === "no-persistence" ? 5000 : 30_000);
-  const r = row({
-    scenario: name,
-    backend: "redis",
-    requests: ledger.requests,
-    statuses: ledger.statusText(),
-    acked: ledger.acked.size,
-    handled: counted.handled,
-    lost: counted.lost,
-    doubled: counted.doubled,
-    peakRssMb: Math.max(gw.peakRssMb(), wk.peakRssMb()),
-    window,
-  });
+  const r = ledgerRow(name, "redis", ledger, counted, Math.max(gw.peakRssMb(), wk.peakRssMb()), { window });
   expectThat(
     r,
     ledger.count(503) > 0,

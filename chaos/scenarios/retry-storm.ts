@@ -1,6 +1,6 @@
 import { eventBody, eventId, Ledger, send, settle, signedHeaders } from "../lib/load.js";
 import { killAll } from "../lib/procs.js";
-import { expectThat, row } from "../lib/report.js";
+import { expectThat, ledgerRow } from "../lib/report.js";
 import type { Scenario } from "../lib/scenario.js";
 import { gateway, privateRedis, stack, worker } from "../lib/stack.js";
 
@@ -39,17 +39,13 @@ export const retryStorm: Scenario = {
       }
       await Promise.all(sends);
       const counted = await settle(ledger, s.records);
-      const r = row({
-        scenario: "retry storm, 2 gateways",
-        backend: "redis",
-        requests: ledger.requests,
-        statuses: ledger.statusText(),
-        acked: ledger.acked.size,
-        handled: counted.handled,
-        lost: counted.lost,
-        doubled: counted.doubled,
-        peakRssMb: Math.max(a!.peakRssMb(), b!.peakRssMb()),
-      });
+      const r = ledgerRow(
+        "retry storm, 2 gateways",
+        "redis",
+        ledger,
+        counted,
+        Math.max(a!.peakRssMb(), b!.peakRssMb()),
+      );
       expectThat(r, ledger.acked.size === events, `all ${events} events acked`);
       expectThat(r, counted.handled === events, `each of the ${events} events handled`);
       return [r];

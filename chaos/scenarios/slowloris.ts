@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
 import { Ledger, settle, steadyLoad } from "../lib/load.js";
 import { killAll } from "../lib/procs.js";
-import { expectThat, row } from "../lib/report.js";
+import { expectThat, ledgerRow } from "../lib/report.js";
 import type { Scenario } from "../lib/scenario.js";
 import { gateway, stack, worker } from "../lib/stack.js";
 
@@ -46,17 +46,7 @@ export const slowloris: Scenario = {
       const ledger = new Ledger();
       await steadyLoad(ledger, () => gw.base, { perSecond: 50, seconds: 13, tag: "Slow" });
       const counted = await settle(ledger, s.records);
-      const r = row({
-        scenario: "slowloris",
-        backend: "sqlite",
-        requests: ledger.requests,
-        statuses: ledger.statusText(),
-        acked: ledger.acked.size,
-        handled: counted.handled,
-        lost: counted.lost,
-        doubled: counted.doubled,
-        peakRssMb: gw.peakRssMb(),
-      });
+      const r = ledgerRow("slowloris", "sqlite", ledger, counted, gw.peakRssMb());
       const sorted = [...closedAfter].sort((a, b) => a - b);
       const median = sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
       expectThat(

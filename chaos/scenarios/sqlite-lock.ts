@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Ledger, send, settle, sleep, steadyLoad } from "../lib/load.js";
 import { killAll, spawnNode } from "../lib/procs.js";
-import { expectThat, row } from "../lib/report.js";
+import { expectThat, ledgerRow } from "../lib/report.js";
 import type { Scenario } from "../lib/scenario.js";
 import { stack, start } from "../lib/stack.js";
 
@@ -49,17 +49,7 @@ export const sqliteLock: Scenario = {
       latencyMax = Math.max(...ledger.latencies.slice(during), 0);
       await load;
       const counted = await settle(ledger, s.records);
-      const r = row({
-        scenario: "SQLite lock held 4 s",
-        backend: "sqlite",
-        requests: ledger.requests,
-        statuses: ledger.statusText(),
-        acked: ledger.acked.size,
-        handled: counted.handled,
-        lost: counted.lost,
-        doubled: counted.doubled,
-        peakRssMb: app.peakRssMb(),
-      });
+      const r = ledgerRow("SQLite lock held 4 s", "sqlite", ledger, counted, app.peakRssMb());
       expectThat(r, ledger.count(503) > 0, `${ledger.count(503)} answers were 503 while the lock was held`);
       expectThat(r, latencyMax < 1500, `slowest answer while the lock was held: ${latencyMax.toFixed(0)} ms`);
       expectThat(r, healthMax < 500, `/healthz answered within ${healthMax.toFixed(0)} ms throughout`);
