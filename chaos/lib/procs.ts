@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -25,17 +24,6 @@ export interface Proc {
   peakRssMb(): number;
   /** Open file descriptors, the highest seen. */
   peakFds(): number;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => res(port));
-    });
-    server.on("error", rej);
-  });
 }
 
 function readHwmMb(pid: number): number {

@@ -1,6 +1,7 @@
+import { freePort } from "../../test/helpers/free-port.js";
 import type { PrivateRedis } from "../../test/queue/redis-server.js";
 import { Ledger, settle, sleep, steadyLoad } from "../lib/load.js";
-import { freePort, killAll, type Proc } from "../lib/procs.js";
+import { killAll, type Proc } from "../lib/procs.js";
 import { expectThat, ledgerRow, type Row } from "../lib/report.js";
 import type { ChaosContext, Scenario } from "../lib/scenario.js";
 import { gateway, privateRedis, type Stack, stack, worker } from "../lib/stack.js";

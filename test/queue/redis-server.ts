@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../helpers/free-port.js";
 import { servicesRequired, tcpReachable } from "../helpers/services.js";
 
 /** True when `redis-server` is on PATH; else skips (fails in CI) like requireService. */
@@ -14,17 +14,6 @@ export function redisServerBinary(): boolean {
     throw new Error(`${message} (SLACKLINE_REQUIRE_SERVICES=1, so this fails instead of skipping)`);
   console.warn(`SKIP: ${message}; the private-server Redis tests are skipped`);
   return false;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 /**
