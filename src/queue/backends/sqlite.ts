@@ -49,6 +49,7 @@ import {
   synchronousFromEnv,
 } from "./sqlite/open.js";
 import { type DeadRow, type LeasedRow, prepareStatements, type Statements } from "./sqlite/statements.js";
+import { prepareTransactions, type QueueTransactions } from "./sqlite/transactions.js";
 import { turnCommit } from "./sqlite/turn-commit.js";
 import { isBusy, SqliteLockedError, type WriteGate, writeGate } from "./sqlite/write-gate.js";
 
@@ -69,8 +70,6 @@ export interface SqliteQueueOptions {
   groupCommit?: boolean;
   logger?: Logger;
 }
-
-type Tx<F extends (...args: never[]) => unknown> = Database.Transaction<F>;
 
 const DEFAULT_POLL_MS = 50;
 const DEFAULT_RECLAIM_MS = 1000;
@@ -119,16 +118,8 @@ export class SqliteQueue implements QueueBackend {
   /** Bumped on every local write that can make work visible (our own writes leave data_version alone). */
   private generation = 0;
   private nextReclaimAt = 0;
-  private readonly claimTx: Tx<
-    (topic: string, group: string, consumer: string, leaseMs: number, max: number) => LeasedRow[]
-  >;
-  private readonly publishTx: Tx<(batch: PendingPublish[]) => (number | null)[]>;
+  private readonly tx: QueueTransactions;
   private readonly batcher: GroupCommit | null;
-  private readonly deadLetterTx: Tx<
-    (reason: string, seq: number, group: string, attempt: number, consumer: string) => void
-  >;
-  private readonly replayTx: Tx<(topic: string, ids: number[] | null) => number>;
-  private readonly dropGroupTx: Tx<(topic: string, group: string) => void>;
   private readonly checkpointer: Checkpointer | null;
   private readonly acks: TurnBatcher<() => unknown, undefined>;
 
@@ -149,87 +140,13 @@ export class SqliteQueue implements QueueBackend {
     this.checkpointer = options.path === ":memory:" ? null : startCheckpointer(options.path);
     this.acks = turnCommit(this.db, (op: () => unknown) => op(), WORKER_LOCK_WAIT_MS);
 
-    // Up to `max` rows in one write transaction: a worker with free slots takes a batch per commit.
-    const claimOne = (topic: string, group: string, consumer: string, until: number, now: number) => {
-      const again = s.leaseAgain.get(
-        until,
-        consumer,
-        SELF.pid,
-        SELF.host,
-        SELF.start,
-        group,
-        topic,
-        group,
-        now,
-      );
-      if (again) {
-        if (again.body !== null) return again;
-        // A delivery without its message: drop it rather than loop on it.
-        this.logger.warn(
-          { topic, group, seq: again.seq },
-          "sqlite queue: delivery without a message row dropped",
-        );
-        s.dropOrphan.run(again.seq, group);
-        this.generation++;
-        return "orphan" as const;
-      }
-      const fresh = s.nextFresh.get(topic, topic, group, group);
-      if (!fresh) return null;
-      s.insertLease.run(fresh.seq, group, topic, until, consumer, SELF.pid, SELF.host, SELF.start);
-      s.advanceCursor.run(fresh.seq, topic, group);
-      return { seq: fresh.seq, attempt: 1, body: fresh.body };
-    };
-    this.claimTx = this.db.transaction(
-      (topic: string, group: string, consumer: string, leaseMs: number, max: number) => {
-        const now = Date.now();
-        const rows: LeasedRow[] = [];
-        for (let i = 0; i < max; i++) {
-          const row = claimOne(topic, group, consumer, now + leaseMs, now);
-          if (row === null) break;
-          if (row !== "orphan") rows.push(row);
-        }
-        return rows;
-      },
-    );
-
-    this.publishTx = this.db.transaction((batch: PendingPublish[]) => {
-      const now = Date.now();
-      const seqs: (number | null)[] = [];
-      for (const p of batch) {
-        // publishOnce: the dedup row and the message commit together, or neither does.
-        if (p.key !== null && !this.dedup.takeDone(p.key, p.ttlMs, now)) seqs.push(null);
-        else seqs.push(Number(s.insertMessage.run(p.topic, p.body, now, null).lastInsertRowid));
-      }
-      return seqs;
+    // A worker with free slots takes a batch of rows per commit (MAX_CLAIM_BATCH).
+    this.tx = prepareTransactions(this.db, s, this.dedup, (topic, group, seq) => {
+      this.logger.warn({ topic, group, seq }, "sqlite queue: delivery without a message row dropped");
+      this.generation++;
     });
     this.batcher =
       options.groupCommit === false ? null : new GroupCommit((batch) => this.commit(batch), this.gate);
-
-    this.deadLetterTx = this.db.transaction(
-      (reason: string, seq: number, group: string, attempt: number, consumer: string) => {
-        if (s.copyToDlq.run(reason, Date.now(), seq, group, attempt, consumer).changes === 1) {
-          s.ack.run(seq, group, attempt, consumer);
-        }
-      },
-    );
-
-    this.replayTx = this.db.transaction((topic: string, ids: number[] | null) => {
-      const rows = ids ? s.someDead.all(topic, JSON.stringify(ids)) : s.allDead.all(topic);
-      const now = Date.now();
-      // Back to the group it died in only; other groups have handled it already.
-      for (const row of rows) {
-        s.insertMessage.run(topic, row.body, now, row.grp);
-        s.deleteDead.run(row.id);
-      }
-      return rows.length;
-    });
-
-    this.dropGroupTx = this.db.transaction((topic: string, group: string) => {
-      s.deleteGroup.run(topic, group);
-      s.deleteGroupDeliveries.run(topic, group);
-      s.deleteReplaysFor.run(topic, group);
-      s.sweepTaken.run(topic, topic);
-    });
 
     this.logger.debug({ path: options.path }, "sqlite queue open");
   }
@@ -310,7 +227,7 @@ export class SqliteQueue implements QueueBackend {
     const seqs =
       only !== null && only.key === null
         ? [Number(this.s.insertMessage.run(only.topic, only.body, Date.now(), null).lastInsertRowid)]
-        : this.publishTx.immediate(batch);
+        : this.tx.publish.immediate(batch);
     for (let i = 0; i < batch.length; i++) if (seqs[i] !== null) this.changed(batch[i]!.topic);
     return seqs;
   }
@@ -398,7 +315,7 @@ export class SqliteQueue implements QueueBackend {
     let rows: LeasedRow[];
     try {
       rows = await this.gate.runAsync(
-        () => this.claimTx.immediate(topic, group, consumer.name, leaseMs, max),
+        () => this.tx.claim.immediate(topic, group, consumer.name, leaseMs, max),
         WORKER_LOCK_WAIT_MS,
       );
     } catch (err) {
@@ -452,7 +369,7 @@ export class SqliteQueue implements QueueBackend {
           if (s.release.run(Date.now() + Math.max(0, delayMs), seq, group, attempt, name).changes)
             this.changed(topic);
         }),
-      deadLetter: (reason) => settle(() => this.deadLetterTx.immediate(reason, seq, group, attempt, name)),
+      deadLetter: (reason) => settle(() => this.tx.deadLetter.immediate(reason, seq, group, attempt, name)),
       extend: async () => {
         if (once.isSettled || !this.db.open) return;
         await this.gate.runAsync(
@@ -509,7 +426,7 @@ export class SqliteQueue implements QueueBackend {
   async replayDeadLetters(topic: string, options: { ids?: string[] } = {}): Promise<number> {
     this.assertOpen();
     const ids = options.ids ? toIds(options.ids) : null;
-    const count = await this.gate.runAsync(() => this.replayTx.immediate(topic, ids), WORKER_LOCK_WAIT_MS);
+    const count = await this.gate.runAsync(() => this.tx.replay.immediate(topic, ids), WORKER_LOCK_WAIT_MS);
     if (count > 0) this.changed(topic);
     return count;
   }
@@ -528,7 +445,7 @@ export class SqliteQueue implements QueueBackend {
    */
   async dropGroup(topic: string, group: string): Promise<void> {
     this.assertOpen();
-    await this.gate.runAsync(() => this.dropGroupTx.immediate(topic, group), WORKER_LOCK_WAIT_MS);
+    await this.gate.runAsync(() => this.tx.dropGroup.immediate(topic, group), WORKER_LOCK_WAIT_MS);
   }
 
   /** Reads answer while another process holds the write lock; not ready once writes waited past the bound. */
