@@ -19,9 +19,11 @@
 // - BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles every gateway and worker process started.
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { BACKENDS, type BenchCase, type BenchContext } from "./case.js";
+import { boltCase } from "./cases/bolt.js";
 import { deadLettersCase } from "./cases/dead-letters.js";
 import { endToEndCase } from "./cases/end-to-end.js";
 import { ingressCase } from "./cases/ingress.js";
+import { respondersCase } from "./cases/responders.js";
 import { soakCase } from "./cases/soak.js";
 import { socketCase } from "./cases/socket.js";
 import { sqliteLockCase } from "./cases/sqlite-lock.js";
@@ -34,6 +36,8 @@ const CASES: readonly BenchCase[] = [
   endToEndCase,
   deadLettersCase,
   socketCase,
+  respondersCase,
+  boltCase,
   soakCase,
 ];
 

@@ -11,7 +11,23 @@ export interface LoadResult {
   non2xx: number;
   errors: number;
   total: number;
+  /** Body bytes of the 2xx answers, all together (a chunked body counts its chunk framing too). */
+  bodyBytes: number;
+  /** 2xx answers with an empty body. */
+  emptyBodies: number;
 }
+
+/** The content types `drive` sends: Events API bodies are JSON; interactions and commands are forms. */
+export const JSON_BODY = "application/json";
+export const FORM_BODY = "application/x-www-form-urlencoded";
+export type BodyType = typeof JSON_BODY | typeof FORM_BODY;
+
+/** An interaction as Slack posts it: one form field, `payload`, holding its JSON. */
+export const interactionForm = (payload: object): string =>
+  `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+
+/** A slash command as Slack posts it: its fields, form-encoded. */
+export const commandForm = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
 
 /** One Events API body with a unique event_id. */
 export function eventBody(i: number): string {
@@ -38,47 +54,52 @@ export function makeEvents(count: number): string[] {
 }
 
 /** One whole HTTP/1.1 request as bytes. */
-function renderRequest(url: URL, secret: string, body: string): Buffer {
+function renderRequest(url: URL, secret: string, body: string, type: BodyType = JSON_BODY): Buffer {
   const { timestamp, signature } = signSlackRequest(secret, body);
   return Buffer.from(
-    `POST ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\n` +
+    `POST ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: ${type}\r\n` +
       `x-slack-request-timestamp: ${timestamp}\r\nx-slack-signature: ${signature}\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 
-/** Reads one response off `buffer`; returns its status and length, or null when it is not complete yet. */
-function parseResponse(buffer: Buffer): { status: number; length: number } | null {
+/**
+ * Reads one response off `buffer`; returns its status, its length and its body's length, or null
+ * when it is not complete yet.
+ */
+function parseResponse(buffer: Buffer): { status: number; length: number; body: number } | null {
   const headerEnd = buffer.indexOf("\r\n\r\n");
   if (headerEnd === -1) return null;
   const head = buffer.toString("latin1", 0, headerEnd).toLowerCase();
   const status = Number(head.slice(9, 12));
   const lengthMatch = /content-length: *(\d+)/.exec(head);
   if (lengthMatch) {
-    const length = headerEnd + 4 + Number(lengthMatch[1]);
-    return buffer.length >= length ? { status, length } : null;
+    const body = Number(lengthMatch[1]);
+    const length = headerEnd + 4 + body;
+    return buffer.length >= length ? { status, length, body } : null;
   }
   if (head.includes("transfer-encoding: chunked")) {
     const end = buffer.indexOf("0\r\n\r\n", headerEnd + 4);
-    return end === -1 ? null : { status, length: end + 5 };
+    return end === -1 ? null : { status, length: end + 5, body: end - headerEnd - 4 };
   }
-  return { status, length: headerEnd + 4 };
+  return { status, length: headerEnd + 4, body: 0 };
 }
 
 /**
  * Sends every body once over `connections` keep-alive connections (one request in flight on each)
  * and measures throughput and latency. The requests are signed before the clock starts. Raw sockets
  * rather than an HTTP client library: the generator must cost far less than the servers it measures
- * on a two-core machine.
+ * on a two-core machine. The bodies are Events API JSON unless `type` says they are forms.
  */
 export async function drive(
   target: string,
   secret: string,
   bodies: string[],
   connections: number,
+  type: BodyType = JSON_BODY,
 ): Promise<LoadResult> {
   const url = new URL(target);
-  const requests = bodies.map((body) => renderRequest(url, secret, body));
+  const requests = bodies.map((body) => renderRequest(url, secret, body, type));
   const result = await run(url, connections, requests.length, (i) =>
     i < requests.length ? requests[i]! : null,
   );
@@ -118,6 +139,8 @@ async function run(
   let done = 0;
   let non2xx = 0;
   let errors = 0;
+  let bodyBytes = 0;
+  let emptyBodies = 0;
   const started = performance.now();
 
   const runConnection = () =>
@@ -146,6 +169,8 @@ async function run(
         if (index < sampleCapacity) latencies[index] = performance.now() - sentAt;
         done++;
         if (response.status < 200 || response.status >= 300) non2xx++;
+        else if (response.body === 0) emptyBodies++;
+        else bodyBytes += response.body;
         sendNext();
       });
       socket.on("error", () => {
@@ -167,6 +192,8 @@ async function run(
     non2xx,
     errors: errors + (sent - done),
     total: done,
+    bodyBytes,
+    emptyBodies,
     sent,
   };
 }

@@ -82,9 +82,9 @@ async function startServer(args: string[], env: Record<string, string>): Promise
 /** The baseline: node:http reading the body and answering 200. */
 export const startBare = () => startServer([join(ROOT, "bench/servers/bare-server.mjs")], {});
 
-/** The peer: Bolt's HTTPReceiver with a no-op listener. */
-export const startBolt = (secret: string) =>
-  startServer([join(ROOT, "bench/servers/bolt-server.mjs")], { SLACK_SIGNING_SECRET: secret });
+/** The peer: Bolt's HTTPReceiver with a no-op listener (`env` as bench/servers/bolt-server.mjs reads it). */
+export const startBolt = (secret: string, env: Record<string, string> = {}) =>
+  startServer([join(ROOT, "bench/servers/bolt-server.mjs")], { ...env, SLACK_SIGNING_SECRET: secret });
 
 /** `slackline gateway` on `backend`, in a data directory and on a topic of its own unless `extraEnv` names them. */
 export function startGateway(
@@ -93,7 +93,18 @@ export function startGateway(
   extraEnv: Record<string, string> = {},
   gatewayArgs: string[] = [],
 ): Promise<Target> {
-  return startServer([...NODE_ARGS, join(ROOT, "bin/slackline.js"), "gateway", ...gatewayArgs], {
+  return startSlackline("gateway", backend, secret, extraEnv, gatewayArgs);
+}
+
+/** `slackline gateway` or `slackline start` (ingress and worker in one process), as startGateway says. */
+export function startSlackline(
+  command: "gateway" | "start",
+  backend: string,
+  secret: string,
+  extraEnv: Record<string, string> = {},
+  args: string[] = [],
+): Promise<Target> {
+  return startServer([...NODE_ARGS, join(ROOT, "bin/slackline.js"), command, ...args], {
     QUEUE_BACKEND: backend,
     SLACK_SIGNING_SECRET: secret,
     SLACKLINE_DATA_DIR: mkdtempSync(join(tmpdir(), "slackline-bench-")),
