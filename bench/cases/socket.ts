@@ -7,7 +7,7 @@
 // Standalone: node --import tsx bench/cases/socket.ts [--socket-events 20000 --socket-rounds 3 ...]
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { type ParseArgsConfig, parseArgs } from "node:util";
@@ -18,6 +18,7 @@ import { tcpReachable } from "../../test/helpers/services.js";
 import { drive, makeEvents } from "../lib/load.js";
 import { cpuSeconds } from "../lib/proc-stats.js";
 import { freePort, ROOT, startGateway } from "../lib/processes.js";
+import { load, median, quantile } from "../lib/stats.js";
 
 const SECRET = "bench-signing-secret";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -47,18 +48,6 @@ async function withGeneratorCpu<T>(events: number, fn: () => Promise<T>) {
   const used = process.cpuUsage(before);
   return { result, generatorMicrosPerEvent: (used.user + used.system) / events };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-const quantile = (sorted: Float64Array, q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
 
 /** `slackline gateway --socket-mode` on a backend, resolved once its connections are open. */
 async function startSocketGateway(

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { BenchCase } from "../case.js";
 import { drive, makeEvents } from "../lib/load.js";
 import { ROOT, startGateway } from "../lib/processes.js";
+import { quantile } from "../lib/stats.js";
 import { SECRET } from "./ingress.js";
 
 /**
@@ -86,8 +87,7 @@ async function measure(
     const result = await drive(target.url, secret, bodies, connections);
     const h = await health.stop();
     holder?.kill("SIGKILL");
-    const at = (q: number) => h[Math.min(h.length - 1, Math.floor(q * h.length))] ?? Number.NaN;
-    return { ...result, healthP99: at(0.99), healthMax: h[h.length - 1] ?? Number.NaN };
+    return { ...result, healthP99: quantile(h, 0.99), healthMax: h[h.length - 1] ?? Number.NaN };
   } finally {
     await target.stop();
   }

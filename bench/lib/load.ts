@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { signSlackRequest } from "../../src/ingress/signature.js";
+import { quantile } from "./stats.js";
 
 export interface LoadResult {
   eventsPerSecond: number;
@@ -182,12 +183,10 @@ async function run(
   await Promise.all(Array.from({ length: connections }, runConnection));
   const seconds = (performance.now() - started) / 1000;
   const measured = latencies.slice(0, Math.min(done, sampleCapacity)).sort();
-  const at = (q: number) =>
-    measured[Math.min(measured.length - 1, Math.floor(q * measured.length))] ?? Number.NaN;
   return {
     eventsPerSecond: (done - non2xx) / seconds,
-    p50: at(0.5),
-    p99: at(0.99),
+    p50: quantile(measured, 0.5),
+    p99: quantile(measured, 0.99),
     max: measured[measured.length - 1] ?? Number.NaN,
     non2xx,
     errors: errors + (sent - done),

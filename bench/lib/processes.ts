@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "../../test/helpers/free-port.js";
+
+export { freePort };
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -14,17 +16,6 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? process.env.BENCH_GATEWAY_NODE_ARGS ?? "")
   .split(" ")
   .filter(Boolean);
-
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => res(port));
-    });
-    server.on("error", rej);
-  });
-}
 
 /** A child process the benchmark started. */
 export interface Child {

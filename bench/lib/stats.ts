@@ -7,6 +7,10 @@ export const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
+/** The q-quantile (0..1) of ascending `sorted`; NaN when it is empty. */
+export const quantile = (sorted: ArrayLike<number>, q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+
 /** A number right-aligned in `width` columns; "" for NaN (a column that does not apply). */
 export const fmt = (n: number, digits = 0, width = 8): string =>
   (Number.isFinite(n) ? n.toFixed(digits) : "").padStart(width);

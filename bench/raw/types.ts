@@ -1,3 +1,5 @@
+import { quantile } from "../lib/stats.js";
+
 /** What a raw loop measured. */
 export interface LoopResult {
   eventsPerSecond: number;
@@ -20,8 +22,7 @@ export function latencyRecorder(capacity: number) {
     },
     quantiles() {
       const sorted = values.slice(0, n).sort();
-      const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))] ?? Number.NaN;
-      return { p50: at(0.5), p99: at(0.99) };
+      return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
     },
   };
 }
