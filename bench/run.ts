@@ -23,6 +23,7 @@ import { boltCase } from "./cases/bolt.js";
 import { deadLettersCase } from "./cases/dead-letters.js";
 import { endToEndCase } from "./cases/end-to-end.js";
 import { ingressCase } from "./cases/ingress.js";
+import { lambdaCase } from "./cases/lambda.js";
 import { respondersCase } from "./cases/responders.js";
 import { soakCase } from "./cases/soak.js";
 import { socketCase } from "./cases/socket.js";
@@ -39,6 +40,7 @@ const CASES: readonly BenchCase[] = [
   respondersCase,
   boltCase,
   soakCase,
+  lambdaCase,
 ];
 
 const options: ParseArgsConfig["options"] = {
