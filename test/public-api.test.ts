@@ -65,6 +65,7 @@ describe("public API", () => {
       "MemoryQueue",
       "DeliveryCollector",
       "sampleEnvelope",
+      "slackLambdaEvent",
     ])
       expect(testing).toHaveProperty(name);
   });

@@ -12,7 +12,7 @@ import {
 import type * as SlacklineAws from "../../src/aws/index.js";
 import type { ApiGatewayV2Event } from "../../src/aws/index.js";
 import { awsClientSettings } from "../../src/config/aws.js";
-import { signSlackRequest } from "../../src/ingress/signature.js";
+import { slackLambdaEvent } from "../../src/testing/lambda-events.js";
 import { collectGarbage } from "../../test/helpers/gc.js";
 import { makeEvents } from "../lib/load.js";
 import { cpuSeconds } from "../lib/proc-stats.js";
@@ -61,28 +61,9 @@ export function startEmulatorProcess(): Promise<EmulatorProcess> {
   });
 }
 
-/** A Function URL event (API Gateway v2, `$default`) of `body`, signed as Slack signs its requests. */
-export function signedFunctionUrlEvent(secret: string, body: string): ApiGatewayV2Event {
-  const { timestamp, signature } = signSlackRequest(secret, body);
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: "/slack/events",
-    headers: {
-      "content-type": "application/json",
-      "x-slack-request-timestamp": String(timestamp),
-      "x-slack-signature": signature,
-      "user-agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-    },
-    body,
-    isBase64Encoded: false,
-    requestContext: { http: { method: "POST", path: "/slack/events" }, timeEpoch: Date.now() },
-  };
-}
-
 /** `count` unique Events API requests as Function URL events, made and signed before any clock starts. */
 export const signedEvents = (secret: string, count: number): ApiGatewayV2Event[] =>
-  makeEvents(count).map((body) => signedFunctionUrlEvent(secret, body));
+  makeEvents(count).map((body) => slackLambdaEvent(secret, body, { base64: false }));
 
 /** One execution environment of the pool: handles the i-th item, true when it was answered 2xx. */
 export type Invoke = (i: number) => Promise<boolean>;

@@ -38,6 +38,7 @@ export {
   generatedUsers,
   type RateLimitConfig,
 } from "./fake-slack.js";
+export { type SlackLambdaEventOptions, slackLambdaEvent } from "./lambda-events.js";
 export {
   DEFAULT_APP_TOKEN,
   type DisconnectReason,

@@ -5,6 +5,7 @@ import { Router } from "../../src/handlers/router.js";
 import { signSlackRequest } from "../../src/ingress/signature.js";
 import { SqliteQueue } from "../../src/queue/backends/sqlite.js";
 import { DeliveryCollector } from "../../src/testing/collector.js";
+import { slackLambdaEvent } from "../../src/testing/lambda-events.js";
 import { tempDir } from "../helpers/cli.js";
 import { eventCallback } from "../helpers/ingress.js";
 
@@ -94,6 +95,25 @@ describe("lambdaIngress", () => {
     const result = await handler({ ...v2(body, signedHeaders(body)), body: latin1, isBase64Encoded: true });
     expect(result.statusCode).toBe(401);
     expect(result.headers["x-slack-no-retry"]).toBe("1");
+  });
+
+  it("slackline/testing's slackLambdaEvent builds each shape, base64 or not, with Slack's retry headers", async () => {
+    const shapes = [
+      { shape: "url", base64: true },
+      { shape: "v2", base64: false },
+      { shape: "v1", base64: true },
+    ] as const;
+    for (const [i, options] of shapes.entries()) {
+      const body = eventCallback({ text: "ünïcode" }, `EvHELPER${i}`);
+      expect((await handler(slackLambdaEvent(SECRET, body, options))).statusCode).toBe(200);
+      expect((await collector.next(5000)).message.id).toBe(`EvHELPER${i}`);
+      const retry = slackLambdaEvent(SECRET, body, { ...options, retryNum: 1 });
+      expect(retry.headers?.["x-slack-retry-num"]).toBe("1");
+      expect((await handler(retry)).statusCode).toBe(200);
+    }
+    expect(await collector.poll(300)).toBeNull();
+    const forged = slackLambdaEvent("another-secret", eventCallback({}, "EvHELPERX"));
+    expect((await handler(forged)).statusCode).toBe(401);
   });
 
   it("Slack's retry is a duplicate: 200 and nothing published twice", async () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ApiGatewayV2Event } from "../../src/aws/lambda-events.js";
 import { lambdaIngress } from "../../src/aws/lambda-ingress.js";
 import { signSlackRequest } from "../../src/ingress/signature.js";
 import { SqsQueue } from "../../src/queue/backends/sqs.js";
 import { DeliveryCollector } from "../../src/testing/collector.js";
 import { uniqueTopic } from "../../src/testing/envelopes.js";
+import { slackLambdaEvent } from "../../src/testing/lambda-events.js";
 import { type AwsEmulators, startAwsEmulators } from "../helpers/aws.js";
 import { type Running, spawnSlackline, tempDir } from "../helpers/cli.js";
 import { eventCallback } from "../helpers/ingress.js";
@@ -46,23 +46,7 @@ afterAll(async () => {
   await aws?.stop();
 });
 
-const functionUrlEvent = (body: string, retry?: number): ApiGatewayV2Event => {
-  const { timestamp, signature } = signSlackRequest(SECRET, body);
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: "/slack/events",
-    headers: {
-      "content-type": "application/json",
-      "x-slack-request-timestamp": timestamp,
-      "x-slack-signature": signature,
-      ...(retry ? { "x-slack-retry-num": String(retry), "x-slack-retry-reason": "http_timeout" } : {}),
-    },
-    body: Buffer.from(body).toString("base64"),
-    isBase64Encoded: true,
-    requestContext: { http: { method: "POST" } },
-  };
-};
+const functionUrlEvent = (body: string, retryNum?: number) => slackLambdaEvent(SECRET, body, { retryNum });
 
 describe("lambdaIngress on sqs + dynamodb", () => {
   it("publishes through SNS to the group's queue; a retry through the HTTP gateway is a duplicate", async () => {
