@@ -31,6 +31,11 @@ export function slackLambdaEvent(
 export function slackLambdaEvent(
   secret: string,
   body: string,
+  options?: SlackLambdaEventOptions,
+): ApiGatewayV1Event | ApiGatewayV2Event;
+export function slackLambdaEvent(
+  secret: string,
+  body: string,
   options: SlackLambdaEventOptions = {},
 ): ApiGatewayV1Event | ApiGatewayV2Event {
   const { shape = "url", base64 = true, path = "/slack/events" } = options;
