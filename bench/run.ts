@@ -1,6 +1,8 @@
-// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq --cases ingress,sqlite-lock,end-to-end,dead-letters,socket,soak
+// npm run bench [-- --only memory,sqlite,redis,nats,rabbitmq
+//   --cases ingress,sqlite-lock,end-to-end,dead-letters,socket,responders,bolt,soak,lambda
 //   --rounds 3 --events 20000 --connections 32 --no-bolt --dashboard --lock-events 20000 --e2e-events 20000
-//   --e2e-rounds 5 --dlq 10000 --socket-events 20000 --socket-rounds 3 --soak-seconds 60]
+//   --e2e-rounds 5 --dlq 10000 --socket-events 20000 --socket-rounds 3 --responder-events N --bolt-events N
+//   --bolt-connections 32 --bolt-concurrency 256 --soak-seconds 60 --lambda-events 800 --lambda-concurrency 1,16]
 //
 // How bench/ is laid out:
 // - Each benchmark is a case, a module of its own under bench/cases/ exporting a BenchCase (bench/case.ts):
