@@ -73,6 +73,11 @@ export class RetryLaterError extends SlacklineError {
   }
 }
 
+/** An error's message alone (a thrown non-Error as its string), for one-line reports. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** The error's text for a dead letter or a retry reason: its name and message, never a stack. */
 export function errorText(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;

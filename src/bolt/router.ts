@@ -1,5 +1,6 @@
 import type { App } from "@slack/bolt";
 import type { Envelope } from "../envelope/envelope.js";
+import { errorMessage } from "../errors.js";
 import type { HandlerContext } from "../handlers/context.js";
 import type { ResponderContext } from "../handlers/responders.js";
 import { Router } from "../handlers/router.js";
@@ -37,7 +38,7 @@ class BoltListenerError extends Error {
     super(
       errors.length === 1 && first instanceof Error
         ? first.message
-        : `${errors.length} Bolt listener errors: ${errors.map((e) => (e instanceof Error ? e.message : String(e))).join("; ")}`,
+        : `${errors.length} Bolt listener errors: ${errors.map(errorMessage).join("; ")}`,
       { cause: first },
     );
     this.name = first instanceof Error ? first.name : "BoltListenerError";

@@ -1,4 +1,5 @@
 import { ConfigError } from "../config/config-error.js";
+import { errorMessage } from "../errors.js";
 
 interface SystemError extends Error {
   code?: string;
@@ -52,5 +53,5 @@ export async function listening<T>(starting: Promise<T>, setting: string): Promi
 export function describeCliError(err: unknown): string {
   const listen = listenFailure(err);
   if (listen) return listen.message;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { BodyTooLargeError, readBodyAsync } from "../ingress/http/body.js";
+import { HttpError } from "../ingress/http/http-error.js";
 
 /**
  * Sent with every dashboard response. The page is built to need nothing inline: scripts and styles
@@ -25,14 +27,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   "cross-origin-resource-policy": "same-origin",
 };
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { HttpError };
 
 export function send(
   res: ServerResponse,
@@ -94,16 +89,12 @@ export const streamHeaders = (type: string): Record<string, string> => ({
 
 /** The body, at most `limit` bytes (413 past it). */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) throw new HttpError(413, `body over ${limit} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, `body over ${limit} bytes`);
-    chunks.push(chunk);
+  try {
+    return (await readBodyAsync(req, limit)).toString("utf8");
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new HttpError(413, `body over ${limit} bytes`);
+    throw err;
   }
-  return Buffer.concat(chunks, size).toString("utf8");
 }
 
 /** A same-origin request: a browser's Origin, when it sends one, names the Host it sent. */

@@ -1,9 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { withDeadline } from "../deadline.js";
+import { errorMessage } from "../errors.js";
 import type { QueueBackend, QueueStats } from "../queue/types.js";
 import type { HealthView, QueueFigures } from "./api-types.js";
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export const UNKNOWN_QUEUE: QueueFigures = {
   depth: null,
@@ -41,7 +40,7 @@ export async function readQueueFigures(
   try {
     return queueFigures(await withDeadline(backend.stats(topic, group), timeoutMs, "stats"), Date.now());
   } catch (err) {
-    return { ...UNKNOWN_QUEUE, note: `the backend could not tell: ${message(err)}`, readAt: Date.now() };
+    return { ...UNKNOWN_QUEUE, note: `the backend could not tell: ${errorMessage(err)}`, readAt: Date.now() };
   }
 }
 
@@ -54,7 +53,7 @@ export async function checkHealth(check: () => Promise<unknown>, timeoutMs: numb
   } catch (err) {
     return {
       ok: false,
-      detail: message(err),
+      detail: errorMessage(err),
       latencyMs: Math.round((performance.now() - started) * 10) / 10,
     };
   }

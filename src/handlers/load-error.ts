@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { extname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ConfigError } from "../config/config-error.js";
+import { errorMessage } from "../errors.js";
 
 /** esbuild's (through tsx) "Transform failed with 1 error:\n<file>:<line>:<col>: ERROR: <what>". */
 const ESBUILD_LOCATION = /^(.+?):(\d+):(\d+): ERROR: (.*)$/m;
@@ -81,7 +82,7 @@ export function handlerLoadError(
   typescript: boolean,
   err: unknown,
 ): ConfigError {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const fail = (text: string) => new ConfigError(`handler module ${modulePath} ${text}`, { cause: err });
   const compiled = esbuildLocation(message);
   if (compiled) return fail(`does not compile: ${compiled.message} at ${where(compiled)}`);

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { BodyTooLargeError, readBodyAsync } from "../ingress/http/body.js";
+import { HttpError } from "../ingress/http/http-error.js";
 import { BearerCheck, isLoopbackHost, requestFromLoopbackName } from "./http-auth.js";
 import { type Session, SessionStore } from "./http-sessions.js";
 import { createMcpRuntime, type McpRuntimeOptions } from "./runtime.js";
@@ -31,15 +32,6 @@ export interface McpHttpHandler {
 }
 
 const MAX_BODY = 4 * 1024 * 1024;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function reply(
   res: ServerResponse,

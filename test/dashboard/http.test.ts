@@ -98,6 +98,12 @@ describe("dashboard over HTTP", () => {
       body: JSON.stringify({}),
     });
     expect(bad.status, "neither ids nor a filter").toBe(400);
+    const huge = await raw(`${d.url}/dashboard/api/dead-letters/purge`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": session.csrf },
+      body: JSON.stringify({ ids: [id], pad: "x".repeat(1024 * 1024) }),
+    });
+    expect(huge.status, "a body over 1 MiB").toBe(413);
     expect((await d.backend.listDeadLetters("slack_events")).length).toBe(1);
     const ok = await post({
       "content-type": "application/json",

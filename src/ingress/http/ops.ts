@@ -1,5 +1,6 @@
 import { withDeadline } from "../../deadline.js";
 import type { DedupStore } from "../../dedup/types.js";
+import { errorMessage } from "../../errors.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
 import { ThrottledLog } from "../../observability/throttled-log.js";
@@ -56,7 +57,7 @@ async function unready(
   const i = results.findIndex((r) => r.status === "rejected");
   if (i === -1) return null;
   const err = (results[i] as PromiseRejectedResult).reason;
-  return { name: readiness[i]!.name, reason: err instanceof Error ? err.message : String(err), err };
+  return { name: readiness[i]!.name, reason: errorMessage(err), err };
 }
 
 /**
