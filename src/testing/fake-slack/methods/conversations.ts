@@ -34,6 +34,33 @@ function listable(ws: Workspace, channel: FakeChannel, types: Set<string>, viewe
 
 const TYPES = new Set(["public_channel", "private_channel", "mpim", "im"]);
 
+/** The `types` a listing asked for (public channels by default); `invalid_types` for an unknown one. */
+function requestedTypes(params: Params): Set<string> {
+  const requested = (params.string("types") ?? "public_channel").split(",").map((t) => t.trim());
+  for (const t of requested) if (!TYPES.has(t)) fail("invalid_types");
+  return new Set(requested);
+}
+
+/** A page of channels after `from` (a decoded `next_id` cursor), rendered for `viewer`. */
+function channelPage(
+  ws: Workspace,
+  channels: FakeChannel[],
+  params: Params,
+  from: string | undefined,
+  viewer: string,
+) {
+  const page = pageOf(channels, {
+    limit: clampLimit(params.int("limit", 100), 100, 1000),
+    prefix: "next_id",
+    key: (c) => c.id,
+    from: from === undefined ? undefined : (c) => c.id === from,
+  });
+  return {
+    channels: page.items.map((c) => renderChannel(ws, c, viewer)),
+    response_metadata: { next_cursor: page.next_cursor },
+  };
+}
+
 export const conversationMethods: MethodTable = {
   "conversations.history": ({ ws, caller, params }) => {
     const channel = ws.memberChannel(params.required("channel", "channel_not_found"), caller.user_id);
@@ -82,9 +109,7 @@ export const conversationMethods: MethodTable = {
   },
 
   "conversations.list": ({ ws, caller, params }) => {
-    const requested = (params.string("types") ?? "public_channel").split(",").map((t) => t.trim());
-    for (const t of requested) if (!TYPES.has(t)) fail("invalid_types");
-    const types = new Set(requested);
+    const types = requestedTypes(params);
     const excludeArchived = params.bool("exclude_archived");
     const cursor = params.string("cursor");
     const from = cursor === undefined ? undefined : decodeCursor(cursor, "next_id");
@@ -92,16 +117,7 @@ export const conversationMethods: MethodTable = {
       .listChannels()
       .filter((c) => listable(ws, c, types, caller.user_id) && !(excludeArchived && c.is_archived));
     if (from !== undefined && !channels.some((c) => c.id === from)) fail("invalid_cursor");
-    const page = pageOf(channels, {
-      limit: clampLimit(params.int("limit", 100), 100, 1000),
-      prefix: "next_id",
-      key: (c) => c.id,
-      from: from === undefined ? undefined : (c) => c.id === from,
-    });
-    return {
-      channels: page.items.map((c) => renderChannel(ws, c, caller.user_id)),
-      response_metadata: { next_cursor: page.next_cursor },
-    };
+    return channelPage(ws, channels, params, from, caller.user_id);
   },
 
   "conversations.info": ({ ws, caller, params }) => {
@@ -130,9 +146,7 @@ export const conversationMethods: MethodTable = {
 
   /** The conversations a user (the caller by default) is a member of. */
   "users.conversations": ({ ws, caller, params }) => {
-    const requested = (params.string("types") ?? "public_channel").split(",").map((t) => t.trim());
-    for (const t of requested) if (!TYPES.has(t)) fail("invalid_types");
-    const types = new Set(requested);
+    const types = requestedTypes(params);
     const user = params.string("user") ?? caller.user_id;
     if (!ws.users.has(user)) fail("user_not_found");
     const cursor = params.string("cursor");
@@ -145,16 +159,7 @@ export const conversationMethods: MethodTable = {
           listable(ws, c, types, user) &&
           !(params.bool("exclude_archived") && c.is_archived),
       );
-    const page = pageOf(channels, {
-      limit: clampLimit(params.int("limit", 100), 100, 1000),
-      prefix: "next_id",
-      key: (c) => c.id,
-      from: from === undefined ? undefined : (c) => c.id === from,
-    });
-    return {
-      channels: page.items.map((c) => renderChannel(ws, c, caller.user_id)),
-      response_metadata: { next_cursor: page.next_cursor },
-    };
+    return channelPage(ws, channels, params, from, caller.user_id);
   },
 
   /** The IM with one user, or the MPIM of several (the caller included), opened if need be. */
