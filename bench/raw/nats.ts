@@ -11,7 +11,7 @@ import { connect } from "@nats-io/transport-node";
 import { collectGarbage } from "../../test/helpers/gc.js";
 import type { Payload } from "./payloads.js";
 import type { LoopResult, PublishLoopResult } from "./types.js";
-import { latencyRecorder } from "./types.js";
+import { timedPublishLoop } from "./types.js";
 
 const NS_PER_S = 1_000_000_000;
 
@@ -42,28 +42,7 @@ export async function rawNatsPublishLoop(
   const name = `bench_raw_pub_${process.pid}_${Date.now()}`;
   const { nc, jsm, js } = await rawStream(url, name);
   try {
-    const latency = latencyRecorder(payloads.length);
-    let next = 0;
-    collectGarbage();
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < payloads.length) {
-          const p = payloads[next++]!;
-          const sent = performance.now();
-          await js.publish(name, p.json, { msgID: p.id });
-          latency.add(performance.now() - sent);
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    const used = process.cpuUsage(cpu);
-    return {
-      eventsPerSecond: payloads.length / seconds,
-      cpuMicrosPerEvent: (used.user + used.system) / payloads.length,
-      ...latency.quantiles(),
-    };
+    return await timedPublishLoop(payloads, concurrency, (p) => js.publish(name, p.json, { msgID: p.id }));
   } finally {
     await jsm.streams.delete(name).catch(() => false);
     await nc.close();

@@ -2,7 +2,7 @@ import amqp from "amqplib";
 import { collectGarbage } from "../../test/helpers/gc.js";
 import type { Payload } from "./payloads.js";
 import type { LoopResult, PublishLoopResult } from "./types.js";
-import { latencyRecorder } from "./types.js";
+import { timedPublishLoop } from "./types.js";
 
 /** A quorum queue, as the RabbitMQ backend's group queues are. */
 async function rawQueue(url: string, name: string) {
@@ -40,28 +40,7 @@ export async function rawRabbitPublishLoop(
   const { connection, drop } = await rawQueue(url, name);
   try {
     const ch = await connection.createConfirmChannel();
-    const latency = latencyRecorder(payloads.length);
-    let next = 0;
-    collectGarbage();
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < payloads.length) {
-          const p = payloads[next++]!;
-          const sent = performance.now();
-          await confirmed(ch, name, p);
-          latency.add(performance.now() - sent);
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    const used = process.cpuUsage(cpu);
-    return {
-      eventsPerSecond: payloads.length / seconds,
-      cpuMicrosPerEvent: (used.user + used.system) / payloads.length,
-      ...latency.quantiles(),
-    };
+    return await timedPublishLoop(payloads, concurrency, (p) => confirmed(ch, name, p));
   } finally {
     await drop();
   }

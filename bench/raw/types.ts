@@ -1,3 +1,4 @@
+import { collectGarbage } from "../../test/helpers/gc.js";
 import { quantile } from "../lib/stats.js";
 
 /** What a raw loop measured. */
@@ -24,5 +25,38 @@ export function latencyRecorder(capacity: number) {
       const sorted = values.slice(0, n).sort();
       return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
     },
+  };
+}
+
+/**
+ * `concurrency` loops sending `items` one at a time, each awaiting `sendOne` (a publish and its
+ * confirm): rate, this process's CPU per item and latency quantiles.
+ */
+export async function timedPublishLoop<T>(
+  items: readonly T[],
+  concurrency: number,
+  sendOne: (item: T) => Promise<unknown>,
+): Promise<PublishLoopResult> {
+  const latency = latencyRecorder(items.length);
+  let next = 0;
+  collectGarbage();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const item = items[next++]!;
+        const sent = performance.now();
+        await sendOne(item);
+        latency.add(performance.now() - sent);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return {
+    eventsPerSecond: items.length / seconds,
+    cpuMicrosPerEvent: (used.user + used.system) / items.length,
+    ...latency.quantiles(),
   };
 }
