@@ -1,7 +1,13 @@
 import type { IngressCore } from "../ingress/core.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../ingress/http/body.js";
 import { bodyFormat } from "../ingress/parse.js";
-import { type IngressResult, rejected, UNSUPPORTED_CONTENT_TYPE } from "../ingress/results.js";
+import {
+  bodyTooLarge,
+  type IngressResult,
+  rejected,
+  UNSUPPORTED_CONTENT_TYPE,
+  WRONG_METHOD,
+} from "../ingress/results.js";
 import {
   isLambdaHttpEvent,
   type LambdaHttpEvent,
@@ -14,7 +20,6 @@ export type { LambdaIngressOptions };
 
 export type LambdaIngressHandler = (event: LambdaHttpEvent) => Promise<LambdaHttpResult>;
 
-const WRONG_METHOD = rejected("method", "use POST", { allow: "POST" });
 const NOT_AN_HTTP_EVENT = rejected("malformed", "not an API Gateway or Function URL event");
 
 const asLambdaResult = (result: IngressResult): LambdaHttpResult => ({
@@ -32,7 +37,7 @@ const asLambdaResult = (result: IngressResult): LambdaHttpResult => ({
  */
 export function lambdaIngress(options: LambdaIngressOptions = {}): LambdaIngressHandler {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const tooLarge = rejected("too_large", `body over ${maxBody} bytes`);
+  const tooLarge = bodyTooLarge(maxBody);
   let core: Promise<IngressCore> | null = null;
   const coreOnce = (): Promise<IngressCore> => {
     core ??= import("./lambda-runtime.js").then((m) => m.openLambdaIngress(options));

@@ -74,6 +74,15 @@ export const UNSUPPORTED_CONTENT_TYPE = rejected(
 /** An empty 200 is all Slack wants for a queued delivery: no body, so no content type either. */
 const EMPTY_OK_HEADERS: Readonly<Record<string, string>> = { "content-length": "0" };
 
+/** Slack only POSTs; every transport that sees a method answers anything else with this. */
+export const WRONG_METHOD = rejected("method", "use POST", { allow: "POST" });
+
+/** A body over the transport's limit; nothing of it is parsed. */
+export const bodyTooLarge = (
+  maxBytes: number,
+  extraHeaders?: Readonly<Record<string, string>>,
+): IngressResult => rejected("too_large", `body over ${maxBytes} bytes`, extraHeaders);
+
 export const ACCEPTED: IngressResult = {
   status: 200,
   headers: EMPTY_OK_HEADERS,

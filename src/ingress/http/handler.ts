@@ -3,7 +3,13 @@ import { performance } from "node:perf_hooks";
 import type { Metrics } from "../../observability/metrics.js";
 import type { IngressCore } from "../core.js";
 import { bodyFormat } from "../parse.js";
-import { type IngressResult, rejected, UNSUPPORTED_CONTENT_TYPE } from "../results.js";
+import {
+  bodyTooLarge,
+  type IngressResult,
+  rejected,
+  UNSUPPORTED_CONTENT_TYPE,
+  WRONG_METHOD,
+} from "../results.js";
 import { AckBatch } from "./ack-batch.js";
 import { DEFAULT_MAX_BODY_BYTES, readBody } from "./body.js";
 import { writeResult } from "./reply.js";
@@ -20,7 +26,6 @@ export interface HttpIngressOptions {
   routes?: readonly ExtraRoute[];
 }
 
-const WRONG_METHOD = rejected("method", "use POST", { allow: "POST" });
 const NOT_FOUND = rejected("not_found", "not found");
 
 /**
@@ -35,7 +40,7 @@ export function createHttpIngress(
   const routes = options.routes ?? [];
   const acks = new AckBatch(metrics.ackSeconds);
   // Stop reading; close the connection after answering rather than draining a huge body.
-  const tooLarge = rejected("too_large", `body over ${maxBody} bytes`, { connection: "close" });
+  const tooLarge = bodyTooLarge(maxBody, { connection: "close" });
 
   const turnAway = (res: ServerResponse, result: IngressResult) => {
     metrics.requests.labels("rejected", result.reason ?? "").inc();
