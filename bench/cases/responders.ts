@@ -8,16 +8,9 @@
 // a load must have that body's size: the figures cannot be of 404s or fallback answers.
 import { randomUUID } from "node:crypto";
 import { signSlackRequest } from "../../src/ingress/signature.js";
+import { commandForm, interactionForm } from "../../src/testing/slack-request.js";
 import type { BenchCase, BenchContext } from "../case.js";
-import {
-  type BodyType,
-  commandForm,
-  drive,
-  FORM_BODY,
-  interactionForm,
-  JSON_BODY,
-  makeEvents,
-} from "../lib/load.js";
+import { type BodyType, drive, FORM_BODY, JSON_BODY, makeEvents } from "../lib/load.js";
 import { cpuSeconds } from "../lib/proc-stats.js";
 import { ROOT, startGateway } from "../lib/processes.js";
 import { cleanUp, runPlace } from "../lib/services.js";

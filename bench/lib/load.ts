@@ -23,13 +23,6 @@ export const JSON_BODY = "application/json";
 export const FORM_BODY = "application/x-www-form-urlencoded";
 export type BodyType = typeof JSON_BODY | typeof FORM_BODY;
 
-/** An interaction as Slack posts it: one form field, `payload`, holding its JSON. */
-export const interactionForm = (payload: object): string =>
-  `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-
-/** A slash command as Slack posts it: its fields, form-encoded. */
-export const commandForm = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
-
 /** One Events API body with a unique event_id. */
 export function eventBody(i: number): string {
   return JSON.stringify({

@@ -18,6 +18,13 @@ const INTERACTION_TYPES = new Set([
   "dialog_cancellation",
 ]);
 
+/** An interaction as Slack posts it: its JSON in the `payload` field of a form. */
+export const interactionForm = (payload: object): string =>
+  new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+
+/** A slash command as Slack posts it: its fields, form-encoded. */
+export const commandForm = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
+
 /**
  * Encodes a payload file the way Slack sends it: Events API JSON as is; an interaction as a form
  * with `payload=`; a slash command (an object with a "command" field) as a form; form text as is.
@@ -39,13 +46,12 @@ export function encodeAsSlack(text: string, fresh: boolean): Encoded {
       payload.trigger_id = `${Date.now()}.${randomUUID().slice(0, 8)}`;
   }
   if (typeof payload.command === "string") {
-    const form = new URLSearchParams();
-    for (const [k, v] of Object.entries(payload)) form.set(k, String(v));
-    return { body: form.toString(), contentType: "application/x-www-form-urlencoded" };
+    const fields = Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, String(v)]));
+    return { body: commandForm(fields), contentType: "application/x-www-form-urlencoded" };
   }
   if (typeof payload.type === "string" && INTERACTION_TYPES.has(payload.type)) {
     return {
-      body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+      body: interactionForm(payload),
       contentType: "application/x-www-form-urlencoded",
     };
   }

@@ -8,6 +8,7 @@ import { ResponderRunner } from "../../src/handlers/responder-runner.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { FakeSlack } from "../../src/testing/fake-slack.js";
+import { interactionForm } from "../../src/testing/slack-request.js";
 import { Worker } from "../../src/worker/worker.js";
 import { eventCallback, startTestIngress, type TestIngress, TOPIC } from "../helpers/ingress.js";
 import { RecordingQueue } from "../helpers/recording-queue.js";
@@ -17,8 +18,6 @@ import { until } from "../helpers/wait.js";
 // over a real in-memory queue, with say/respond/client landing on the fake Slack.
 
 const FORM = "application/x-www-form-urlencoded";
-const form = (payload: Record<string, unknown>) =>
-  new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 let seq = 0;
 const next = () => `${Date.now()}.${seq++}`;
 
@@ -170,7 +169,7 @@ describe.each(MAJORS)("%s on SlacklineReceiver", (_name, Bolt) => {
     await run(app, receiver);
     const url = slack.responseUrl();
     await ingress.post(
-      form({
+      interactionForm({
         type: "block_actions",
         trigger_id: next(),
         user: { id: "U1" },
@@ -181,7 +180,7 @@ describe.each(MAJORS)("%s on SlacklineReceiver", (_name, Bolt) => {
       { contentType: FORM },
     );
     await ingress.post(
-      form({
+      interactionForm({
         type: "shortcut",
         trigger_id: next(),
         callback_id: "open_thing",
@@ -235,7 +234,7 @@ describe.each(MAJORS)("%s on SlacklineReceiver", (_name, Bolt) => {
     });
     await run(app, receiver);
     const view = (values: Record<string, unknown>) =>
-      form({
+      interactionForm({
         type: "view_submission",
         trigger_id: next(),
         user: { id: "U1" },
@@ -248,7 +247,7 @@ describe.each(MAJORS)("%s on SlacklineReceiver", (_name, Bolt) => {
     expect(await valid.text()).toBe("");
     await until(() => submitted.length === 1);
     const options = await ingress.post(
-      form({
+      interactionForm({
         type: "block_suggestion",
         user: { id: "U1" },
         team: { id: "T0001" },
@@ -322,7 +321,7 @@ describe.each(MAJORS)("%s on SlacklineReceiver", (_name, Bolt) => {
     });
     await run(app, receiver);
     await ingress.post(
-      form({
+      interactionForm({
         type: "block_actions",
         trigger_id: next(),
         user: { id: "U1" },

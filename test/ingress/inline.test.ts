@@ -4,6 +4,7 @@ import { ResponderRunner } from "../../src/handlers/responder-runner.js";
 import { Router } from "../../src/handlers/router.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { Metrics } from "../../src/observability/metrics.js";
+import { commandForm, interactionForm } from "../../src/testing/slack-request.js";
 import { Worker } from "../../src/worker/worker.js";
 import { startTestIngress, type TestIngress, TOPIC } from "../helpers/ingress.js";
 import { RecordingQueue } from "../helpers/recording-queue.js";
@@ -12,13 +13,10 @@ import { until } from "../helpers/wait.js";
 // Responders answer Slack in the HTTP response, over real HTTP; the queue still gets what it should.
 
 const FORM = "application/x-www-form-urlencoded";
-const interaction = (payload: Record<string, unknown>) =>
-  new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-const command = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
 let seq = 0;
 const suggestion = (extra: Record<string, unknown> = {}) =>
-  interaction({
+  interactionForm({
     type: "block_suggestion",
     user: { id: "U1" },
     team: { id: "T1" },
@@ -30,7 +28,7 @@ const suggestion = (extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 const submission = (callbackId = "deploy_modal", values: Record<string, unknown> = {}) =>
-  interaction({
+  interactionForm({
     type: "view_submission",
     trigger_id: `trigger.${seq++}`,
     user: { id: "U1" },
@@ -38,7 +36,7 @@ const submission = (callbackId = "deploy_modal", values: Record<string, unknown>
     view: { id: "V1", callback_id: callbackId, state: { values } },
   });
 const slash = (text = "api") =>
-  command({
+  commandForm({
     command: "/deploy",
     text,
     team_id: "T1",
@@ -264,7 +262,7 @@ describe("legacy payloads and class-style responders", () => {
     const router = new Router().use(Bot);
     const { ingress, queue } = await start(router);
     const dialog = await ingress.post(
-      interaction({
+      interactionForm({
         type: "dialog_suggestion",
         user: { id: "U1" },
         team: { id: "T1" },
@@ -276,7 +274,7 @@ describe("legacy payloads and class-style responders", () => {
     );
     expect(await dialog.json()).toEqual({ options: [{ label: "api", value: "api" }] });
     const message = await ingress.post(
-      interaction({
+      interactionForm({
         type: "interactive_message",
         user: { id: "U1" },
         team: { id: "T1" },

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Envelope } from "../../../src/envelope/envelope.js";
+import { interactionForm } from "../../../src/testing/slack-request.js";
 import { eventCallback, startTestIngress, type TestIngress } from "../../helpers/ingress.js";
 import { RecordingQueue } from "../../helpers/recording-queue.js";
 
@@ -58,7 +59,7 @@ describe("accepted traffic", () => {
       team: { id: "T9" },
       actions: [],
     };
-    const res = await ingress.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {
+    const res = await ingress.post(interactionForm(payload), {
       contentType: form,
     });
     expect(res.status).toBe(200);
